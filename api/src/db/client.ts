@@ -1,0 +1,68 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+export type Database = PrismaClient;
+
+/**
+ * A request waits at most this long for a connection or a query: when PostgreSQL
+ * is unreachable or the network stalls, a send fails fast with UNAVAILABLE
+ * instead of hanging.
+ */
+const DATABASE_TIMEOUT_MS = 4_000;
+
+/** A Prisma client over node-postgres: no query-engine binary, one pool per instance. */
+export function createDatabase(connectionString: string, poolSize: number): Database {
+  const adapter = new PrismaPg({
+    connectionString,
+    max: poolSize,
+    connectionTimeoutMillis: DATABASE_TIMEOUT_MS,
+    query_timeout: DATABASE_TIMEOUT_MS,
+  });
+  return new PrismaClient({ adapter });
+}
+
+const UNREACHABLE_CODES = new Set([
+  // Prisma: can't reach / timed out / closed the connection / pool timeout
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  // node-postgres and the OS
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  // PostgreSQL: shutting down, cannot connect now
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
+/** Whether an error means the database could not be reached (worth a retry) rather than a bug. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Object && depth < 6; depth++) {
+    const { code, kind, message, cause } = current as {
+      code?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    if (kind === 'DatabaseNotReachable' || kind === 'ConnectionClosed' || kind === 'SocketTimeout')
+      return true;
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Can't reach database/i.test(
+        message,
+      )
+    )
+      return true;
+    current = cause;
+  }
+  return false;
+}
