@@ -1,0 +1,143 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Database } from '../db/client.ts';
+import type { EventBus } from '../pubsub.ts';
+import { AppError } from './errors.ts';
+import { hashPassword, validatePassword, verifyPassword } from './passwords.ts';
+import type { RateLimits } from './rate-limits.ts';
+import type { UserRef } from './users.ts';
+import { usernameKey, validateEmail, validateUsername } from './validation.ts';
+
+/** Who is making a request: a user and the session that proves it. */
+export interface Viewer extends UserRef {
+  sessionId: string;
+  /** When the session ends regardless of activity (ms since the epoch). */
+  sessionExpiresAt: number;
+}
+
+export interface SignedIn {
+  token: string;
+  viewer: Viewer;
+}
+
+export interface SignupInput {
+  username: string;
+  email: string;
+  password: string;
+  /** The client's address, for the signups-per-address limit. */
+  address: string;
+}
+
+export interface SessionPolicy {
+  idleTimeoutMs: number;
+  maxAgeMs: number;
+}
+
+/** Touching last_seen_at on every request would be a write per request; once a minute is enough. */
+const MAX_TOUCH_INTERVAL_MS = 60_000;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest();
+
+const invalidCredentials = () => new AppError('UNAUTHENTICATED', 'Invalid username or password.');
+
+/** Sign-up, log-in and server-side sessions, shared by GraphQL and the compat endpoints. */
+export class AccountService {
+  constructor(
+    private readonly db: Database,
+    private readonly bus: EventBus,
+    private readonly rateLimits: RateLimits,
+    private readonly sessionPolicy: SessionPolicy,
+  ) {}
+
+  /** Often enough that an active session never reaches its idle timeout. */
+  private get touchIntervalMs() {
+    return Math.min(MAX_TOUCH_INTERVAL_MS, this.sessionPolicy.idleTimeoutMs / 4);
+  }
+
+  /** Creates an account and signs it in (GraphQL `signup`). */
+  async signup(input: SignupInput): Promise<SignedIn> {
+    return this.startSession(await this.register(input));
+  }
+
+  /** Creates an account without signing it in (the compat form, which sends people to log in). */
+  async register(input: SignupInput): Promise<UserRef> {
+    const username = validateUsername(input.username);
+    const email = validateEmail(input.email);
+    validatePassword(input.password, { username, email });
+    await this.rateLimits.consumeSignup(input.address);
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.db.user.create({
+        data: { username, usernameKey: usernameKey(username), email, passwordHash },
+        select: { id: true, username: true },
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw new AppError('CONFLICT', 'A user with that username already exists.', { field: 'username' });
+      }
+      throw error;
+    }
+  }
+
+  /** An unknown user and a wrong password fail alike and take the same time. */
+  async login(input: { username: string; password: string; address: string }): Promise<SignedIn> {
+    if (input.username.length === 0 || input.username.length > 150) throw invalidCredentials();
+    const key = usernameKey(input.username);
+    await this.rateLimits.checkLogin(key, input.address);
+    const user = await this.db.user.findUnique({
+      where: { usernameKey: key },
+      select: { id: true, username: true, passwordHash: true },
+    });
+    if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
+      await this.rateLimits.recordLoginFailure(key, input.address);
+      throw invalidCredentials();
+    }
+    await this.rateLimits.recordLoginSuccess(key);
+    return this.startSession({ id: user.id, username: user.username });
+  }
+
+  /** Always a new session id: a token planted before login is never promoted (no fixation). */
+  private async startSession(user: UserRef): Promise<SignedIn> {
+    const token = randomBytes(32).toString('base64url');
+    const session = await this.db.session.create({
+      data: {
+        tokenHash: hashToken(token),
+        userId: user.id,
+        expiresAt: new Date(Date.now() + this.sessionPolicy.maxAgeMs),
+      },
+      select: { id: true, expiresAt: true },
+    });
+    return {
+      token,
+      viewer: { ...user, sessionId: session.id, sessionExpiresAt: session.expiresAt.getTime() },
+    };
+  }
+
+  /** The viewer a bearer token or session cookie stands for, or null if it is unknown or expired. */
+  async authenticate(token: string | undefined | null): Promise<Viewer | null> {
+    if (!token || token.length > 100) return null;
+    const session = await this.db.session.findUnique({
+      where: { tokenHash: hashToken(token) },
+      select: { id: true, expiresAt: true, lastSeenAt: true, user: { select: { id: true, username: true } } },
+    });
+    if (!session) return null;
+    const now = Date.now();
+    if (
+      session.expiresAt.getTime() <= now ||
+      session.lastSeenAt.getTime() + this.sessionPolicy.idleTimeoutMs <= now
+    ) {
+      await this.db.session.deleteMany({ where: { id: session.id } });
+      return null;
+    }
+    if (now - session.lastSeenAt.getTime() > this.touchIntervalMs) {
+      await this.db.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date(now) } });
+    }
+    return { ...session.user, sessionId: session.id, sessionExpiresAt: session.expiresAt.getTime() };
+  }
+
+  /** Revokes at once: the row goes, and every instance closes the session's sockets. */
+  async logout(viewer: Viewer): Promise<void> {
+    await this.db.session.deleteMany({ where: { id: viewer.sessionId } });
+    await this.bus.publish('sessions:revoked', { sessionIds: [viewer.sessionId] });
+  }
+}

@@ -1,0 +1,304 @@
+import type { Database } from '../db/client.ts';
+import { messageToWire, userTopic } from '../events.ts';
+import type { EventBus } from '../pubsub.ts';
+import { decodeSeqCursor, encodeSeqCursor } from './cursors.ts';
+import { AppError, badInput } from './errors.ts';
+import type { RateLimits } from './rate-limits.ts';
+import type { UserDirectory, UserRef } from './users.ts';
+import { validateBody, validateClientId } from './validation.ts';
+
+export interface MessageView {
+  id: string;
+  conversationId: number;
+  /** Position in its conversation; seq order is commit order. */
+  seq: number;
+  body: string;
+  clientId: string | null;
+  createdAt: Date;
+  sender: UserRef;
+  receiver: UserRef;
+}
+
+/** A 1:1 conversation seen from one of its two people. */
+export interface DirectConversation {
+  id: number;
+  viewer: UserRef;
+  peer: UserRef;
+}
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface MessagePage {
+  messages: MessageView[];
+  hasPreviousPage: boolean;
+  hasNextPage: boolean;
+}
+
+export interface MessageLimits {
+  maxBodyLength: number;
+  /** Largest GraphQL page. */
+  maxPageSize: number;
+  /** Largest compat history response. */
+  maxHistory: number;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const emptyPage: MessagePage = { messages: [], hasPreviousPage: false, hasNextPage: false };
+
+function checkPageSize(field: string, size: number, max: number) {
+  if (!Number.isInteger(size) || size < 1 || size > max)
+    throw badInput(field, `${field} must be between 1 and ${max}.`);
+}
+const directKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+interface MessageRow {
+  id: bigint;
+  seq: number;
+  senderId: number;
+  body: string;
+  clientId: string | null;
+  createdAt: Date;
+}
+
+const messageColumns = {
+  id: true,
+  seq: true,
+  senderId: true,
+  body: true,
+  clientId: true,
+  createdAt: true,
+} as const;
+
+function toView(conversation: DirectConversation, row: MessageRow): MessageView {
+  const fromViewer = row.senderId === conversation.viewer.id;
+  return {
+    id: row.id.toString(),
+    conversationId: conversation.id,
+    seq: row.seq,
+    body: row.body,
+    clientId: row.clientId,
+    createdAt: row.createdAt,
+    sender: fromViewer ? conversation.viewer : conversation.peer,
+    receiver: fromViewer ? conversation.peer : conversation.viewer,
+  };
+}
+
+export const messageCursor = (message: MessageView) => encodeSeqCursor(message.seq);
+
+/** Sending and reading messages: the only place messages are written. */
+export class MessageService {
+  private readonly directIds = new Map<string, number>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: EventBus,
+    private readonly users: UserDirectory,
+    private readonly rateLimits: RateLimits,
+    private readonly limits: MessageLimits,
+  ) {}
+
+  /** The conversation between the viewer and `peerName`, created on first use. */
+  async openDirect(viewer: UserRef, peerName: string, field: string): Promise<DirectConversation> {
+    const peer = await this.users.findPeer(viewer, peerName, field);
+    const key = directKey(viewer.id, peer.id);
+    let id = this.directIds.get(key);
+    if (id === undefined) {
+      id = await this.upsertDirect(key, viewer.id, peer.id);
+      this.directIds.set(key, id);
+    }
+    return { id, viewer, peer };
+  }
+
+  private async upsertDirect(key: string, a: number, b: number): Promise<number> {
+    const create = () =>
+      this.db.conversation.upsert({
+        where: { directKey: key },
+        create: {
+          kind: 'DIRECT',
+          directKey: key,
+          members: { createMany: { data: [{ userId: a }, { userId: b }] } },
+        },
+        update: {},
+        select: { id: true },
+      });
+    // Two first messages racing both try to create; the loser finds the winner's row.
+    const conversation = await create().catch(create);
+    return conversation.id;
+  }
+
+  /**
+   * Commits the message, then tells both people. The seq is taken under the
+   * conversation row's lock in the same statement, so concurrent sends to one
+   * conversation commit in seq order and a resume cursor never skips a row.
+   */
+  async send(
+    viewer: UserRef,
+    to: string,
+    rawBody: string,
+    rawClientId?: string | null,
+  ): Promise<MessageView> {
+    const body = validateBody(rawBody, this.limits.maxBodyLength);
+    const clientId = validateClientId(rawClientId);
+    await this.rateLimits.consumeSend(viewer.id);
+    const conversation = await this.openDirect(viewer, to, 'to');
+    const inserted = await this.db.$queryRaw<MessageRow[]>`
+      WITH bumped AS (
+        UPDATE conversations SET last_seq = last_seq + 1
+        WHERE id = ${conversation.id}
+          AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ${viewer.id} AND client_id = ${clientId})
+        RETURNING id, last_seq
+      )
+      INSERT INTO messages (conversation_id, seq, sender_id, body, client_id)
+      SELECT id, last_seq, ${viewer.id}, ${body}, ${clientId} FROM bumped
+      ON CONFLICT (sender_id, client_id) DO NOTHING
+      RETURNING id, seq, sender_id AS "senderId", body, client_id AS "clientId", created_at AS "createdAt"`;
+    const row = inserted[0] ?? (await this.findRetried(conversation, clientId, body));
+    const message = toView(conversation, row);
+    // Published again on a retry too: that repairs a publish lost after the first commit.
+    void this.publish(message);
+    return message;
+  }
+
+  private async findRetried(conversation: DirectConversation, clientId: string | null, body: string) {
+    const existing =
+      clientId === null
+        ? null
+        : await this.db.message.findUnique({
+            where: { senderId_clientId: { senderId: conversation.viewer.id, clientId } },
+            select: { ...messageColumns, conversationId: true },
+          });
+    if (!existing) throw new Error(`conversation ${conversation.id} vanished during a send`);
+    if (existing.conversationId !== conversation.id || existing.body !== body) {
+      throw new AppError('CONFLICT', 'This clientId was already used for a different message.', {
+        field: 'clientId',
+      });
+    }
+    return existing;
+  }
+
+  private async publish(message: MessageView) {
+    const event = messageToWire(message);
+    await Promise.all([
+      this.bus.publish(userTopic(message.sender.id), event),
+      this.bus.publish(userTopic(message.receiver.id), event),
+    ]);
+  }
+
+  /** A Relay page of the conversation, oldest first; without arguments the newest page. */
+  async page(viewer: UserRef, peerName: string, args: PageArgs): Promise<MessagePage> {
+    const { first, last } = args;
+    if (first != null && last != null) throw badInput('first', 'Pass either first or last, not both.');
+    for (const [field, size] of [
+      ['first', first],
+      ['last', last],
+    ] as const) {
+      if (size != null) checkPageSize(field, size, this.limits.maxPageSize);
+    }
+    const afterSeq = args.after == null ? null : decodeSeqCursor(args.after, 'after');
+    const beforeSeq = args.before == null ? null : decodeSeqCursor(args.before, 'before');
+    const conversation = await this.findDirect(viewer, peerName, 'peer');
+    if (!conversation) return emptyPage;
+    const forward = first != null || (afterSeq !== null && last == null);
+    const size = (forward ? first : last) ?? DEFAULT_PAGE_SIZE;
+    return this.readPage(conversation, { forward, size, afterSeq, beforeSeq });
+  }
+
+  /**
+   * The newest `limit` messages before the message `beforeMessageId` (or the
+   * newest of all), oldest first: the compat history endpoint's paging.
+   */
+  async history(
+    viewer: UserRef,
+    peerName: string,
+    options: { limit?: number; beforeMessageId?: string },
+  ): Promise<MessagePage> {
+    const limit = options.limit ?? this.limits.maxHistory;
+    checkPageSize('limit', limit, this.limits.maxHistory);
+    const conversation = await this.findDirect(viewer, peerName, 'peer');
+    if (!conversation) return emptyPage;
+    const beforeSeq =
+      options.beforeMessageId === undefined
+        ? null
+        : await this.seqOf(conversation, options.beforeMessageId, 'before');
+    return this.readPage(conversation, { forward: false, size: limit, afterSeq: null, beforeSeq });
+  }
+
+  /** The existing conversation with `peerName`, without creating one (reads must not write). */
+  private async findDirect(
+    viewer: UserRef,
+    peerName: string,
+    field: string,
+  ): Promise<DirectConversation | null> {
+    const peer = await this.users.findPeer(viewer, peerName, field);
+    const key = directKey(viewer.id, peer.id);
+    const cached = this.directIds.get(key);
+    if (cached !== undefined) return { id: cached, viewer, peer };
+    const existing = await this.db.conversation.findUnique({
+      where: { directKey: key },
+      select: { id: true },
+    });
+    return existing && { id: existing.id, viewer, peer };
+  }
+
+  private async readPage(
+    conversation: DirectConversation,
+    range: { forward: boolean; size: number; afterSeq: number | null; beforeSeq: number | null },
+  ): Promise<MessagePage> {
+    const { forward, size, afterSeq, beforeSeq } = range;
+    const rows = await this.db.message.findMany({
+      where: {
+        conversationId: conversation.id,
+        seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
+      },
+      orderBy: { seq: forward ? 'asc' : 'desc' },
+      take: size + 1,
+      select: messageColumns,
+    });
+    const more = rows.length > size;
+    const pageRows = rows.slice(0, size);
+    if (!forward) pageRows.reverse();
+    return {
+      messages: pageRows.map((row) => toView(conversation, row)),
+      hasPreviousPage: forward ? afterSeq !== null : more,
+      hasNextPage: forward ? more : beforeSeq !== null,
+    };
+  }
+
+  /** The messages after `seq`, oldest first: the backlog of a resuming stream. */
+  async listAfter(conversation: DirectConversation, seq: number, limit: number): Promise<MessageView[]> {
+    const rows = await this.db.message.findMany({
+      where: { conversationId: conversation.id, seq: { gt: seq } },
+      orderBy: { seq: 'asc' },
+      take: limit,
+      select: messageColumns,
+    });
+    return rows.map((row) => toView(conversation, row));
+  }
+
+  /** The seq of the conversation's newest message. */
+  async headSeq(conversation: DirectConversation): Promise<number> {
+    const { lastSeq } = await this.db.conversation.findUniqueOrThrow({
+      where: { id: conversation.id },
+      select: { lastSeq: true },
+    });
+    return lastSeq;
+  }
+
+  /** The seq of a message of this conversation, named by its id (a resume point). */
+  async seqOf(conversation: DirectConversation, messageId: string, field: string): Promise<number> {
+    if (!/^\d{1,18}$/.test(messageId)) throw badInput(field, 'This is not a message id.');
+    const message = await this.db.message.findUnique({
+      where: { id: BigInt(messageId) },
+      select: { conversationId: true, seq: true },
+    });
+    if (!message || message.conversationId !== conversation.id) {
+      throw badInput(field, 'This message is not part of the conversation.');
+    }
+    return message.seq;
+  }
+}
