@@ -1,0 +1,10 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './types/auth.ts';
+import './types/message.ts';
+import './types/user.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });
+
+/** The SDL checked in as `schema.graphql`. */
+export const printedSchema = () => `${printSchema(lexicographicSortSchema(schema))}\n`;

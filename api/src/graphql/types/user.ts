@@ -1,0 +1,48 @@
+import { requireViewer } from '../../context.ts';
+import { usernameKey } from '../../services/validation.ts';
+import { builder } from '../builder.ts';
+
+const MAX_USERS_PAGE = 100;
+
+export const User = builder.prismaObject('User', {
+  description: 'A person who can chat.',
+  select: { id: true, username: true },
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    username: t.exposeString('username'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  me: t.field({
+    type: User,
+    nullable: true,
+    description: 'The signed-in user; null without a session.',
+    resolve: (_root, _args, context) => context.viewer,
+  }),
+  users: t.prismaConnection(
+    {
+      type: 'User',
+      cursor: 'usernameKey',
+      maxSize: MAX_USERS_PAGE,
+      defaultSize: 50,
+      description:
+        'Everyone but the viewer, ordered by username; `search` matches part of a username, ignoring case.',
+      args: { search: t.arg.string({ required: false }) },
+      resolve: (query, _root, args, context) => {
+        const viewer = requireViewer(context);
+        const search = args.search?.trim().slice(0, 150);
+        return context.services.db.user.findMany({
+          ...query,
+          where: {
+            id: { not: viewer.id },
+            ...(search && { usernameKey: { contains: usernameKey(search) } }),
+          },
+          orderBy: { usernameKey: 'asc' },
+        });
+      },
+    },
+    { name: 'UserConnection' },
+    { name: 'UserEdge' },
+  ),
+}));

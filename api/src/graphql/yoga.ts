@@ -1,0 +1,60 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Context } from '../context.ts';
+import type { Config } from '../env.ts';
+import { createErrorMasker } from './errors.ts';
+import { schema } from './schema.ts';
+
+/**
+ * Query limits, applied alike to HTTP and WebSocket operations (graphql-ws
+ * executes through this Yoga's envelop). Sized for the web client's largest
+ * query with room to spare. Introspection is never exempt (armor's
+ * `ignoreIntrospection` on depth would let an unbounded `__schema { … ofType … }`
+ * through); where it is enabled, the depth allows GraphiQL's introspection query.
+ */
+export const queryLimits = {
+  maxDepth: 8,
+  maxDepthWithIntrospection: 16,
+  maxAliases: 15,
+  maxTokens: 1_000,
+  maxDirectives: 20,
+  maxCost: 15_000,
+} as const;
+
+export function createGraphQLServer(config: Config, log: Logger) {
+  const plugins: Plugin[] = [
+    EnvelopArmorPlugin({
+      maxDepth: {
+        n: config.INTROSPECTION ? queryLimits.maxDepthWithIntrospection : queryLimits.maxDepth,
+        ignoreIntrospection: false,
+        flattenFragments: true,
+      },
+      maxAliases: { n: queryLimits.maxAliases },
+      maxTokens: { n: queryLimits.maxTokens },
+      maxDirectives: { n: queryLimits.maxDirectives },
+      // Introspection's cost is bounded by the depth and token limits, which do count it.
+      costLimit: { maxCost: queryLimits.maxCost, ignoreIntrospection: config.INTROSPECTION },
+      blockFieldSuggestion: { enabled: true },
+    }),
+  ];
+  if (!config.INTROSPECTION) plugins.push(useDisableIntrospection());
+  return createYoga<Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: config.GRAPHIQL && { subscriptionsProtocol: 'WS', title: 'Chat API' },
+    // Bundled rather than loaded from a CDN, so GraphiQL works on a network without one.
+    renderGraphiQL,
+    landingPage: false,
+    // CORS and CSRF are decided by the HTTP transport, which knows the allowed origins.
+    cors: false,
+    batching: false,
+    logging: false,
+    maskedErrors: { maskError: createErrorMasker(log) },
+    plugins,
+  });
+}
+
+export type GraphQLServer = ReturnType<typeof createGraphQLServer>;
