@@ -1,0 +1,188 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import type { Services } from './context.ts';
+import { createDatabase } from './db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
+import { applyMigrations } from './db/migrations.ts';
+import type { Config } from './env.ts';
+import { createGraphQLServer } from './graphql/yoga.ts';
+import { createInProcessBus, createRedisBus } from './pubsub.ts';
+import { AccountService } from './services/accounts.ts';
+import { MessageService } from './services/messages.ts';
+import { RateLimits } from './services/rate-limits.ts';
+import { UserDirectory } from './services/users.ts';
+import { compatHistory } from './transports/compat-history.ts';
+import { compatPages } from './transports/compat-pages.ts';
+import { compatChatSocket } from './transports/compat-ws.ts';
+import { createGraphQLHttpHandler } from './transports/graphql-http.ts';
+import { createGraphQLWsHandler } from './transports/graphql-ws.ts';
+import { healthRoutes } from './transports/health.ts';
+import { httpErrorHandler } from './transports/http-errors.ts';
+import { createOriginCheck } from './transports/origins.ts';
+import { SocketRegistry } from './transports/socket-registry.ts';
+
+export interface RunningApp {
+  url: string;
+  /** What the instance runs on, for the start-up banner. */
+  database: 'embedded' | 'external';
+  pubsub: 'redis' | 'in-process';
+}
+
+export interface App {
+  start(): Promise<RunningApp>;
+  /** Stops accepting, closes sockets with 1001 (going away), lets in-flight work finish, releases everything. */
+  stop(): Promise<void>;
+}
+
+const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Builds the whole server from a validated config; nothing here reads the process. */
+export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): App {
+  const cleanups: Array<() => unknown> = [];
+
+  const start = async (): Promise<RunningApp> => {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const embedded: EmbeddedDatabase = await startEmbeddedPostgres(
+        config.EMBEDDED_PG_DIR,
+        config.EMBEDDED_PG_PORT,
+        (message) => log.warn(message),
+      );
+      cleanups.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const applied = await applyMigrations(databaseUrl);
+    if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+
+    const db = createDatabase(databaseUrl, config.DATABASE_POOL_SIZE);
+    cleanups.push(() => db.$disconnect());
+    const bus = config.REDIS_URL
+      ? createRedisBus(config.REDIS_URL, config.REDIS_KEY_PREFIX, log)
+      : createInProcessBus(log);
+    cleanups.push(() => bus.close());
+    const limiterRedis = config.REDIS_URL
+      ? new Redis(config.REDIS_URL, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 500,
+        })
+      : undefined;
+    if (limiterRedis) {
+      limiterRedis.on('error', (error) => log.debug({ err: error }, 'rate limiter redis error'));
+      cleanups.push(() => limiterRedis.quit().catch(() => limiterRedis.disconnect()));
+    }
+    const rateLimits = new RateLimits(
+      config,
+      limiterRedis && { client: limiterRedis, keyPrefix: config.REDIS_KEY_PREFIX },
+    );
+    const users = new UserDirectory(db);
+    const services: Services = {
+      db,
+      bus,
+      log,
+      users,
+      accounts: new AccountService(db, bus, rateLimits, {
+        idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
+        maxAgeMs: config.SESSION_MAX_AGE,
+      }),
+      messages: new MessageService(db, bus, users, rateLimits, {
+        maxBodyLength: config.MESSAGE_MAX_LENGTH,
+        maxPageSize: 200,
+        maxHistory: config.HISTORY_MAX_MESSAGES,
+      }),
+    };
+
+    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
+    const stopRevocations = await bus.subscribe('sessions:revoked', ({ sessionIds }) =>
+      sockets.closeSessions(sessionIds),
+    );
+    cleanups.push(stopRevocations);
+
+    const server = Fastify({
+      // Per-request logs would cost more than the requests; warnings and errors still show.
+      loggerInstance: log.child({ component: 'http' }, { level: 'warn' }),
+      trustProxy: config.TRUST_PROXY,
+      bodyLimit: BODY_LIMIT_BYTES,
+      return503OnClosing: true,
+    });
+    server.setErrorHandler(httpErrorHandler);
+    await server.register(fastifyCookie);
+    await server.register(fastifyWebsocket, {
+      options: { maxPayload: config.WS_MAX_PAYLOAD_BYTES },
+      // Sockets are closed by stop() with 1001 before the server closes.
+      preClose: () => {},
+    });
+    await server.register(fastifyCors, {
+      origin: config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : false,
+      credentials: true,
+      methods: ['GET', 'POST'],
+    });
+
+    const originAllowed = createOriginCheck(config.ALLOWED_ORIGINS);
+    const yoga = createGraphQLServer(config, log);
+    const graphqlWs = createGraphQLWsHandler({
+      yoga,
+      services,
+      sockets,
+      maxSubscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    });
+    const graphqlHttp = createGraphQLHttpHandler({
+      yoga,
+      services,
+      originAllowed,
+      sessionMaxAgeMs: config.SESSION_MAX_AGE,
+    });
+    server.post('/graphql', graphqlHttp);
+    server.route({
+      method: 'GET',
+      url: '/graphql',
+      handler: graphqlHttp,
+      wsHandler: graphqlWs,
+      // Cross-site WebSocket hijacking: a browser socket from a foreign page carries our cookie.
+      preValidation: async (request, reply) => {
+        if (request.ws && !originAllowed(request))
+          await reply.status(403).send({ error: 'This origin is not allowed.' });
+      },
+    });
+    await server.register(healthRoutes(services, sockets));
+    await server.register(compatHistory(services));
+    await server.register(compatChatSocket({ services, originAllowed, sockets }));
+    await server.register(
+      compatPages({
+        services,
+        originAllowed,
+        webDistDir: config.WEB_DIST_DIR,
+        sessionMaxAgeMs: config.SESSION_MAX_AGE,
+      }),
+    );
+
+    await server.listen({ host: config.HOST, port: config.PORT });
+    cleanups.push(async () => {
+      sockets.closeAll(1001, 'Server shutting down');
+      await server.close();
+    });
+    const { port } = server.server.address() as AddressInfo;
+    return {
+      url: `http://localhost:${port}`,
+      database: config.DATABASE_URL ? 'external' : 'embedded',
+      pubsub: bus.kind,
+    };
+  };
+
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn({ err: error }, 'error while stopping');
+      }
+    }
+  };
+
+  return { start, stop };
+}

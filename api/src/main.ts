@@ -1,0 +1,36 @@
+import { pino } from 'pino';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './env.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const log = pino({ level: config.LOG_LEVEL });
+const app = buildApp(config, log);
+const running = await app.start();
+log.info(
+  { database: running.database, pubsub: running.pubsub },
+  `chat listening on ${running.url} (GraphQL at ${running.url}/graphql) — database: ${running.database}, pubsub: ${running.pubsub}`,
+);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

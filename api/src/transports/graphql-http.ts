@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Context, Services } from '../context.ts';
+import { isDatabaseUnavailable } from '../db/client.ts';
+import type { GraphQLServer } from '../graphql/yoga.ts';
+import type { OriginCheck } from './origins.ts';
+import { cookieSessionCarrier, sessionToken } from './session-cookie.ts';
+
+const JSON_CONTENT_TYPE = /^application\/(graphql-response\+)?json\s*(;|$)/i;
+
+function refuse(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.status(status).send({ errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * GraphQL over HTTP. Only JSON bodies are taken: a form, multipart or
+ * text/plain post is what a third-party page can send without a CORS
+ * preflight, so refusing them closes cross-site request forgery with cookies.
+ */
+export function createGraphQLHttpHandler(deps: {
+  yoga: GraphQLServer;
+  services: Services;
+  originAllowed: OriginCheck;
+  sessionMaxAgeMs: number;
+}) {
+  const { yoga, services, originAllowed } = deps;
+
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method === 'POST' && !JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) {
+      return refuse(reply, 415, 'BAD_REQUEST', 'GraphQL requests must be sent as application/json.');
+    }
+    if (!originAllowed(request)) return refuse(reply, 403, 'FORBIDDEN', 'This origin is not allowed.');
+    let viewer;
+    try {
+      viewer = await services.accounts.authenticate(sessionToken(request));
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      return refuse(reply, 503, 'UNAVAILABLE', 'The service is temporarily unavailable. Try again shortly.');
+    }
+    const context: Context = {
+      services,
+      viewer,
+      address: request.ip,
+      session: cookieSessionCarrier(request, reply, deps.sessionMaxAgeMs),
+    };
+    const response = await yoga.handleNodeRequestAndResponse(request, reply, context);
+    response.headers.forEach((value, key) => {
+      // Cookies were set on the reply already; Yoga's own set-cookie list is empty.
+      if (key !== 'set-cookie') void reply.header(key, value);
+    });
+    return reply.status(response.status).send(response.body);
+  };
+}

@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Whether a request may act with the cookie it carries: it comes from the
+ * server's own origin or one configured in ALLOWED_ORIGINS. Browsers always say
+ * where a WebSocket or form post comes from; a request that names no origin
+ * at all is from a script or bot, which no third-party page can drive.
+ */
+export function createOriginCheck(allowedOrigins: readonly string[]) {
+  const allowed = new Set(allowedOrigins.map((origin) => origin.replace(/\/$/, '')));
+  return (request: FastifyRequest): boolean => {
+    const claimed = request.headers.origin ?? refererOrigin(request.headers.referer);
+    if (claimed === undefined) return true;
+    return claimed === `${request.protocol}://${request.host}` || allowed.has(claimed);
+  };
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  if (referer === undefined) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+export type OriginCheck = ReturnType<typeof createOriginCheck>;
