@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import escapeHtml from 'escape-html';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../context.ts';
+import { AppError, badInput } from '../services/errors.ts';
+import type { OriginCheck } from './origins.ts';
+import { cookieSessionCarrier, sessionToken } from './session-cookie.ts';
+
+const ERRORS_MARKER = '<!--form-errors-->';
+
+type PageName = 'chat' | 'login' | 'signup';
+const pageFiles: Record<PageName, string> = {
+  chat: 'index.html',
+  login: 'login/index.html',
+  signup: 'signup/index.html',
+};
+
+/** Form fields arrive as strings, or (from JSON or repeated fields) as anything; only strings count. */
+const field = (body: unknown, name: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+};
+
+/** Only a same-site path: `//host` and `/\host` would leave the site (an open redirect). */
+const safeNext = (next: string) => (/^\/(?![/\\])[^\\\s]*$/.test(next) ? next : '/');
+
+function renderErrors(template: string, messages: string[]) {
+  if (messages.length === 0) return template;
+  const items = messages.map((message) => `<li>${escapeHtml(message)}</li>`).join('');
+  return template.replace(ERRORS_MARKER, `<ul class="form-errors" role="alert">${items}</ul>`);
+}
+
+/**
+ * The original chat's pages and form endpoints: `/`, `/login/`, `/signup/`,
+ * `/logout/`, plus the web client's static assets. The pages are the web
+ * client's built HTML; a failed form post gets the page back with the errors
+ * written in, so the forms work without JavaScript.
+ */
+export const compatPages =
+  (deps: {
+    services: Services;
+    originAllowed: OriginCheck;
+    webDistDir: string;
+    sessionMaxAgeMs: number;
+  }): FastifyPluginAsync =>
+  async (server) => {
+    const { services, originAllowed } = deps;
+    const distDir = resolve(deps.webDistDir);
+    const built = existsSync(join(distDir, pageFiles.chat));
+    if (!built)
+      services.log.warn({ distDir }, 'the web client is not built (npm run build); pages answer 503');
+    const pages = built
+      ? (Object.fromEntries(
+          Object.entries(pageFiles).map(([name, file]) => [name, readFileSync(join(distDir, file), 'utf8')]),
+        ) as Record<PageName, string>)
+      : undefined;
+
+    const sendPage = (reply: FastifyReply, name: PageName, status = 200, errors: string[] = []) => {
+      if (!pages)
+        return reply.status(503).type('text/plain').send('The web client is not built: run `npm run build`.');
+      return reply.status(status).type('text/html; charset=utf-8').send(renderErrors(pages[name], errors));
+    };
+
+    /** A failed form post: the page again with the error; 429/503 keep their status (and Retry-After). */
+    const sendFormError = (reply: FastifyReply, name: PageName, error: unknown) => {
+      if (!(error instanceof AppError)) throw error;
+      const status = error.code === 'RATE_LIMITED' || error.code === 'UNAVAILABLE' ? error.httpStatus : 200;
+      if (error.details.retryAfterSeconds)
+        void reply.header('retry-after', String(error.details.retryAfterSeconds));
+      return sendPage(reply, name, status, [error.message]);
+    };
+
+    const refuseForeignOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!originAllowed(request)) {
+        await reply.status(403).type('text/plain').send('Forbidden: this form was posted from another site.');
+      }
+    };
+
+    await server.register(fastifyFormbody);
+    if (built) {
+      await server.register(fastifyStatic, { root: distDir, index: false, wildcard: true });
+    }
+
+    server.get('/', async (request, reply) => {
+      const viewer = await services.accounts.authenticate(sessionToken(request));
+      return viewer ? sendPage(reply, 'chat') : reply.redirect('/login/?next=/', 302);
+    });
+    server.get('/login/', (_request, reply) => sendPage(reply, 'login'));
+    server.get('/signup/', (_request, reply) => sendPage(reply, 'signup'));
+
+    server.post('/login/', { preHandler: refuseForeignOrigin }, async (request, reply) => {
+      const query = request.query as Record<string, unknown>;
+      try {
+        const { token } = await services.accounts.login({
+          username: field(request.body, 'username'),
+          password: field(request.body, 'password'),
+          address: request.ip,
+        });
+        cookieSessionCarrier(request, reply, deps.sessionMaxAgeMs).issue(token);
+        return reply.redirect(safeNext(field(request.body, 'next') || field(query, 'next')), 302);
+      } catch (error) {
+        return sendFormError(reply, 'login', error);
+      }
+    });
+
+    server.post('/signup/', { preHandler: refuseForeignOrigin }, async (request, reply) => {
+      try {
+        const password = field(request.body, 'password1');
+        if (password !== field(request.body, 'password2')) {
+          throw badInput('password2', 'The two password fields didn’t match.');
+        }
+        await services.accounts.register({
+          username: field(request.body, 'username'),
+          email: field(request.body, 'email'),
+          password,
+          address: request.ip,
+        });
+        return reply.redirect('/login/', 302);
+      } catch (error) {
+        return sendFormError(reply, 'signup', error);
+      }
+    });
+
+    server.get('/logout/', async (request, reply) => {
+      const viewer = await services.accounts.authenticate(sessionToken(request));
+      if (viewer) await services.accounts.logout(viewer);
+      cookieSessionCarrier(request, reply, deps.sessionMaxAgeMs).clear();
+      return reply.redirect('/login/', 302);
+    });
+  };
