@@ -1,0 +1,69 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD } from '../../api/test/support/clients.ts';
+
+/** Debian's Chromium, headless, quiet on a closed network (no background connections). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    // Playwright gives every launch a fresh, empty profile of its own.
+  });
+}
+
+export interface Person {
+  username: string;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A person in a browser context of their own: signs up and logs in through the forms, as a new user does. */
+export async function newPerson(browser: Browser, baseUrl: string, username: string): Promise<Person> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  await page.goto('/signup/');
+  // The fields' names are the compat protocol's, so they are what the tests address.
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=email]').fill(`${username.replace(/\W/g, '')}@example.com`);
+  await page.locator('input[name=password1]').fill(PASSWORD);
+  await page.locator('input[name=password2]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL('**/login/');
+  await logIn(page, username);
+  return { username, context, page };
+}
+
+export async function logIn(page: Page, username: string) {
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText(`Logged in as ${username}`).waitFor();
+}
+
+export async function openConversation(person: Person, peer: string) {
+  await person.page.getByPlaceholder('Find a person…').fill(peer);
+  await person.page
+    .locator('nav.people li button')
+    .filter({ has: person.page.getByText(peer, { exact: true }) })
+    .click();
+  await person.page.getByRole('heading', { name: peer }).waitFor();
+}
+
+export async function send(person: Person, text: string) {
+  const composer = person.page.getByLabel(/^Message to /);
+  await composer.fill(text);
+  await composer.press('Enter');
+}
+
+/** The bodies of the messages shown, in order. */
+export function shownBodies(page: Page): Promise<string[]> {
+  return page.getByTestId('message').locator('.body').allTextContents();
+}

@@ -1,0 +1,58 @@
+import { flushSync, mount, unmount, type ComponentProps } from 'svelte';
+import { describe, expect, it } from 'vitest';
+import MessageBubble from './MessageBubble.svelte';
+
+const shown = (body: string, state: 'sent' | 'sending' | 'failed' = 'sent') => ({
+  key: 'm:1',
+  id: '1',
+  clientId: null,
+  body,
+  createdAt: '2026-11-24T09:30:00.000Z',
+  sender: { id: '2', username: 'bob' },
+  state,
+  error: state === 'failed' ? 'Too many attempts.' : undefined,
+});
+
+function render(props: ComponentProps<typeof MessageBubble>) {
+  const target = document.createElement('ol');
+  document.body.append(target);
+  const component = mount(MessageBubble, { target, props });
+  flushSync();
+  return { target, destroy: () => unmount(component) };
+}
+
+describe('MessageBubble', () => {
+  it('shows message text as text, never as HTML', async () => {
+    const { target, destroy } = render({
+      message: shown('<img src=x onerror=alert(1)><b>hi</b>'),
+      mine: false,
+      onretry: () => {},
+    });
+    expect(target.querySelector('.body')!.textContent).toBe('<img src=x onerror=alert(1)><b>hi</b>');
+    expect(target.querySelector('img, b')).toBeNull();
+    await destroy();
+  });
+
+  it('shows the time in local time in a <time> element', async () => {
+    const { target, destroy } = render({ message: shown('hi'), mine: true, onretry: () => {} });
+    const time = target.querySelector('time')!;
+    expect(time.getAttribute('datetime')).toBe('2026-11-24T09:30:00.000Z');
+    expect(time.textContent).toBe(
+      new Date('2026-11-24T09:30:00.000Z').toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    );
+    await destroy();
+  });
+
+  it('offers a retry on a failed send', async () => {
+    let retried = 0;
+    const { target, destroy } = render({
+      message: shown('oops', 'failed'),
+      mine: true,
+      onretry: () => retried++,
+    });
+    expect(target.textContent).toContain('not sent: Too many attempts.');
+    target.querySelector<HTMLButtonElement>('button.retry')!.click();
+    expect(retried).toBe(1);
+    await destroy();
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../graphql/documents.ts';
+import { MessageLog } from './message-log.svelte.ts';
+
+const alice = { id: '1', username: 'alice' };
+const bob = { id: '2', username: 'bob' };
+const message = (id: number, body: string, clientId: string | null = null, sender = alice): Message => ({
+  id: String(id),
+  body,
+  clientId,
+  createdAt: new Date(Date.UTC(2026, 10, 24, 9, id)).toISOString(),
+  sender,
+  receiver: sender === alice ? bob : alice,
+});
+const bodies = (log: MessageLog) => log.messages.map((shown) => `${shown.body}:${shown.state}`);
+
+describe('MessageLog', () => {
+  it('shows each message once, whether it comes from history, live, or both', () => {
+    const log = new MessageLog();
+    log.prepend([message(3, 'c'), message(4, 'd')]);
+    log.receive(message(4, 'd'));
+    log.receive(message(5, 'e'));
+    log.receive(message(5, 'e'));
+    log.prepend([message(1, 'a'), message(2, 'b'), message(3, 'c')]);
+    expect(bodies(log)).toEqual(['a:sent', 'b:sent', 'c:sent', 'd:sent', 'e:sent']);
+    expect(log.lastId).toBe('5');
+  });
+
+  it('keeps stored messages in order when a resumed stream replays an older one late', () => {
+    const log = new MessageLog();
+    log.receive(message(7, 'g'));
+    log.receive(message(6, 'f'));
+    expect(bodies(log)).toEqual(['f:sent', 'g:sent']);
+  });
+
+  it('shows a send at once, then swaps in the stored message, whichever way it arrives first', () => {
+    const log = new MessageLog();
+    log.addPending('c-1', 'hello', alice);
+    log.addPending('c-2', 'again', alice);
+    expect(bodies(log)).toEqual(['hello:sending', 'again:sending']);
+    log.receive(message(10, 'hello', 'c-1'));
+    log.receive(message(9, 'from bob', null, bob));
+    expect(bodies(log)).toEqual(['from bob:sent', 'hello:sent', 'again:sending']);
+    expect(log.messages.map((shown) => shown.key)).toEqual(['m:9', 'c:c-1', 'c:c-2']);
+  });
+
+  it('marks a failed send, and a retry that the server answers with the first copy shows it once', () => {
+    const log = new MessageLog();
+    log.addPending('c-3', 'flaky', alice);
+    log.markFailed('c-3', 'Network error');
+    expect(log.messages[0]).toMatchObject({ state: 'failed', error: 'Network error' });
+    log.markSending('c-3');
+    expect(log.messages[0]).toMatchObject({ state: 'sending', error: undefined });
+    log.receive(message(11, 'flaky', 'c-3'));
+    log.receive(message(11, 'flaky', 'c-3'));
+    expect(bodies(log)).toEqual(['flaky:sent']);
+    expect(log.lastId).toBe('11');
+  });
+});
