@@ -1,0 +1,185 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connected,
+  sendMessage,
+  signup,
+  subscribeToConversation,
+  wsClient,
+  type TestUser,
+} from './support/clients.ts';
+import { ChatSocket } from './support/compat-clients.ts';
+import { createTestDatabase } from './support/database.ts';
+import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
+
+const NGINX = '/usr/sbin/nginx';
+const CONFIG = resolve(import.meta.dirname, '../../nginx.conf');
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let instances: TestServer[] = [];
+let nginx: ChildProcess | undefined;
+let proxied: { url: string; wsUrl: string };
+const disposers: Array<() => unknown> = [];
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as { port: number };
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+/** The checked-in config, pointed at this test's instances and port, with logs in a scratch prefix. */
+function derivedConfig(prefix: string, port: number, upstreams: string[]): string {
+  const config = readFileSync(CONFIG, 'utf8')
+    .replace(
+      /^(\s*)server 127\.0\.0\.1:8001 (.*);\n\s*server 127\.0\.0\.1:8002 .*;$/m,
+      (_all, indent: string, options: string) =>
+        upstreams.map((upstream) => `${indent}server ${upstream} ${options};`).join('\n'),
+    )
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace('worker_processes auto;', 'worker_processes 1;')
+    .replace('access_log /var/log/nginx/chat.access.log;', `access_log ${prefix}/access.log;`);
+  expect(config).toContain(upstreams[1]);
+  return config;
+}
+
+/** How many sockets each instance holds, from its own /readyz. */
+async function socketsPerInstance() {
+  return Promise.all(
+    instances.map(
+      async (instance) =>
+        ((await (await fetch(`${instance.url}/readyz`)).json()) as { sockets: number }).sockets,
+    ),
+  );
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const redis = { url: testRedisUrl(), prefix: uniqueRedisPrefix() };
+  instances = await Promise.all(
+    [1, 2].map(() => startTestServer({ databaseUrl: database.url, redis, env: { TRUST_PROXY: 'true' } })),
+  );
+  const prefix = mkdtempSync(join(tmpdir(), 'chat-nginx-'));
+  const port = await freePort();
+  const config = join(prefix, 'nginx.conf');
+  writeFileSync(
+    config,
+    derivedConfig(
+      prefix,
+      port,
+      instances.map((instance) => new URL(instance.url).host),
+    ),
+  );
+  nginx = spawn(
+    NGINX,
+    ['-p', prefix, '-c', config, '-g', `daemon off; pid ${prefix}/nginx.pid; error_log ${prefix}/error.log;`],
+    {
+      stdio: 'ignore',
+    },
+  );
+  proxied = { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const ready = await fetch(`${proxied.url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > end) throw new Error('nginx did not come up');
+    await new Promise((done) => setTimeout(done, 50));
+  }
+});
+afterAll(async () => {
+  for (const dispose of disposers.reverse()) await dispose();
+  nginx?.kill('SIGQUIT');
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await database?.drop();
+});
+
+/** Opens connections through nginx until one lands on a different instance than `taken`. */
+async function onOtherInstance<T>(
+  open: () => Promise<T>,
+  close: (connection: T) => unknown,
+  taken: number,
+): Promise<T> {
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const connection = await open();
+    const counts = await socketsPerInstance();
+    if (counts[1 - taken]! > 0) return connection;
+    await close(connection);
+  }
+  throw new Error('nginx never balanced a connection to the other instance');
+}
+
+describe('nginx.conf', () => {
+  it('passes nginx -t', () => {
+    const output = execFileSync(NGINX, ['-t', '-c', CONFIG], { encoding: 'utf8', stdio: 'pipe' });
+    expect(output).toBe('');
+  });
+
+  it('sets the security headers', async () => {
+    const response = await fetch(`${proxied.url}/login/`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('server')).toBe('nginx');
+  });
+
+  it('lets two people on different instances chat both ways, over GraphQL and the compat socket, each message once', async () => {
+    const [alice, bob] = await Promise.all([signup(proxied), signup(proxied)]);
+    const known = (await sendMessage(proxied, alice, bob.username, 'known')).data!.sendMessage.id;
+
+    const openGraphQL = async (user: TestUser) => {
+      const client = wsClient(proxied, user.token);
+      await connected(client);
+      return client;
+    };
+    const aliceClient = await openGraphQL(alice);
+    disposers.push(() => aliceClient.dispose());
+    const aliceInstance = (await socketsPerInstance()).findIndex((count) => count > 0);
+    const bobClient: Client = await onOtherInstance(
+      () => openGraphQL(bob),
+      (client) => client.dispose(),
+      aliceInstance,
+    );
+    disposers.push(() => bobClient.dispose());
+    expect(await socketsPerInstance()).toEqual([1, 1]);
+
+    const aliceSees = subscribeToConversation(aliceClient, bob.username, known);
+    const bobSees = subscribeToConversation(bobClient, alice.username, known);
+    const first = (await sendMessage(proxied, alice, bob.username, 'hi from alice')).data!.sendMessage;
+    const second = (await sendMessage(proxied, bob, alice.username, 'hi from bob')).data!.sendMessage;
+    expect(await aliceSees.until(2)).toEqual([first, second]);
+    expect(await bobSees.until(2)).toEqual([first, second]);
+
+    await aliceClient.dispose();
+    await bobClient.dispose();
+    const aliceSocket = await ChatSocket.open(proxied, alice.username, bob.username, alice.token);
+    disposers.push(() => aliceSocket.close());
+    const socketCounts = await socketsPerInstance();
+    const aliceSocketInstance = socketCounts.findIndex((count) => count > 0);
+    const bobSocket = await onOtherInstance(
+      () => ChatSocket.open(proxied, bob.username, alice.username, bob.token),
+      async (socket) => {
+        socket.close();
+        await socket.closed();
+      },
+      aliceSocketInstance,
+    );
+    disposers.push(() => bobSocket.close());
+
+    aliceSocket.send({ message: 'compat from alice' });
+    await bobSocket.messages(1);
+    bobSocket.send({ message: 'compat from bob' });
+    for (const socket of [aliceSocket, bobSocket]) {
+      const frames = await socket.messages(2);
+      expect(frames.map((frame) => frame.message)).toEqual(['compat from alice', 'compat from bob']);
+    }
+  });
+});
