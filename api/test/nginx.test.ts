@@ -1,8 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,39 +11,14 @@ import {
 } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
 import { createTestDatabase } from './support/database.ts';
+import { NGINX, NGINX_CONFIG, startNginx } from './support/nginx.ts';
 import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
-
-const NGINX = '/usr/sbin/nginx';
-const CONFIG = resolve(import.meta.dirname, '../../nginx.conf');
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let instances: TestServer[] = [];
-let nginx: ChildProcess | undefined;
+let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
 let proxied: { url: string; wsUrl: string };
 const disposers: Array<() => unknown> = [];
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
-
-/** The checked-in config, pointed at this test's instances and port, with logs in a scratch prefix. */
-function derivedConfig(prefix: string, port: number, upstreams: string[]): string {
-  const config = readFileSync(CONFIG, 'utf8')
-    .replace(
-      /^(\s*)server 127\.0\.0\.1:8001 (.*);\n\s*server 127\.0\.0\.1:8002 .*;$/m,
-      (_all, indent: string, options: string) =>
-        upstreams.map((upstream) => `${indent}server ${upstream} ${options};`).join('\n'),
-    )
-    .replace('listen 80;', `listen 127.0.0.1:${port};`)
-    .replace('worker_processes auto;', 'worker_processes 1;')
-    .replace('access_log /var/log/nginx/chat.access.log;', `access_log ${prefix}/access.log;`);
-  expect(config).toContain(upstreams[1]);
-  return config;
-}
 
 /** How many sockets each instance holds, from its own /readyz. */
 async function socketsPerInstance() {
@@ -65,39 +36,12 @@ beforeAll(async () => {
   instances = await Promise.all(
     [1, 2].map(() => startTestServer({ databaseUrl: database.url, redis, env: { TRUST_PROXY: 'true' } })),
   );
-  const prefix = mkdtempSync(join(tmpdir(), 'chat-nginx-'));
-  const port = await freePort();
-  const config = join(prefix, 'nginx.conf');
-  writeFileSync(
-    config,
-    derivedConfig(
-      prefix,
-      port,
-      instances.map((instance) => new URL(instance.url).host),
-    ),
-  );
-  nginx = spawn(
-    NGINX,
-    ['-p', prefix, '-c', config, '-g', `daemon off; pid ${prefix}/nginx.pid; error_log ${prefix}/error.log;`],
-    {
-      stdio: 'ignore',
-    },
-  );
-  proxied = { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const ready = await fetch(`${proxied.url}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > end) throw new Error('nginx did not come up');
-    await new Promise((done) => setTimeout(done, 50));
-  }
+  nginx = await startNginx(instances.map((instance) => new URL(instance.url).host));
+  proxied = nginx;
 });
 afterAll(async () => {
   for (const dispose of disposers.reverse()) await dispose();
-  nginx?.kill('SIGQUIT');
+  nginx?.stop();
   await Promise.all(instances.map((instance) => instance.stop()));
   await database?.drop();
 });
@@ -119,7 +63,7 @@ async function onOtherInstance<T>(
 
 describe('nginx.conf', () => {
   it('passes nginx -t', () => {
-    const output = execFileSync(NGINX, ['-t', '-c', CONFIG], { encoding: 'utf8', stdio: 'pipe' });
+    const output = execFileSync(NGINX, ['-t', '-c', NGINX_CONFIG], { encoding: 'utf8', stdio: 'pipe' });
     expect(output).toBe('');
   });
 

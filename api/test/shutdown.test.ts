@@ -1,19 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connected, signup, subscribeToConversation, wsClient } from './support/clients.ts';
 import { useTestServer } from './support/harness.ts';
+import { freePort } from './support/ports.ts';
 
 const harness = useTestServer();
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
 
 describe('the process', () => {
   it('starts from `main.ts`, says where it listens, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
