@@ -6,7 +6,6 @@ const MAX_USERS_PAGE = 100;
 
 export const User = builder.prismaObject('User', {
   description: 'A person who can chat.',
-  select: { id: true, username: true },
   fields: (t) => ({
     id: t.exposeID('id'),
     username: t.exposeString('username'),
