@@ -6,9 +6,12 @@ const MAX_USERS_PAGE = 100;
 
 export const User = builder.prismaObject('User', {
   description: 'A person who can chat.',
+  select: { id: true, username: true },
+  // Plain resolvers over the type's own selection: users come from message events and sessions
+  // as well as from Prisma, and an exposed field would make the plugin re-load each of those rows.
   fields: (t) => ({
-    id: t.exposeID('id'),
-    username: t.exposeString('username'),
+    id: t.id({ resolve: (user) => user.id }),
+    username: t.string({ resolve: (user) => user.username }),
   }),
 });
 
