@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
 import { messageToWire, userTopic } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -48,6 +49,7 @@ export interface MessageLimits {
 }
 
 const DEFAULT_PAGE_SIZE = 50;
+const CACHED_CONVERSATIONS = 100_000;
 const emptyPage: MessagePage = { messages: [], hasPreviousPage: false, hasNextPage: false };
 
 function checkPageSize(field: string, size: number, max: number) {
@@ -92,7 +94,8 @@ export const messageCursor = (message: MessageView) => encodeSeqCursor(message.s
 
 /** Sending and reading messages: the only place messages are written. */
 export class MessageService {
-  private readonly directIds = new Map<string, number>();
+  /** Direct conversations by their pair key: a pair's conversation never changes once made. */
+  private readonly directIds = new LRUCache<string, number>({ max: CACHED_CONVERSATIONS });
 
   constructor(
     private readonly db: Database,
@@ -242,7 +245,9 @@ export class MessageService {
       where: { directKey: key },
       select: { id: true },
     });
-    return existing && { id: existing.id, viewer, peer };
+    if (!existing) return null;
+    this.directIds.set(key, existing.id);
+    return { id: existing.id, viewer, peer };
   }
 
   private async readPage(

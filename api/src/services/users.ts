@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
 import { AppError, badInput } from './errors.ts';
 import { usernameKey, validateUsername } from './validation.ts';
@@ -7,7 +8,7 @@ export interface UserRef {
   username: string;
 }
 
-const CACHE_LIMIT = 50_000;
+const CACHED_USERS = 50_000;
 
 /**
  * Looks people up by username. Usernames never change and accounts are never
@@ -15,7 +16,7 @@ const CACHE_LIMIT = 50_000;
  * send path then needs no query to find the recipient.
  */
 export class UserDirectory {
-  private readonly byKey = new Map<string, UserRef>();
+  private readonly byKey = new LRUCache<string, UserRef>({ max: CACHED_USERS });
 
   constructor(private readonly db: Database) {}
 
@@ -29,7 +30,6 @@ export class UserDirectory {
       select: { id: true, username: true },
     });
     if (!user) throw new AppError('NOT_FOUND', `There is no user named "${username}".`, { field });
-    if (this.byKey.size >= CACHE_LIMIT) this.byKey.delete(this.byKey.keys().next().value!);
     this.byKey.set(key, user);
     return user;
   }
