@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Account } from './protocol.ts';
+
+/** A database of the bench's own on the PostgreSQL server at `serverUrl`, dropped by `drop()`. */
+export async function createBenchDatabase(serverUrl: string) {
+  const name = `chat_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const sql = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  return {
+    url: url.toString(),
+    sql,
+    drop: async () => {
+      await sql.end();
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/**
+ * `count` people named `<prefix>0…`, each with a live session, written straight
+ * into the tables: signing up 10,000 people through the API would measure
+ * argon2, not the chat. The password hash is a placeholder nobody can log in with.
+ */
+export async function seedPeople(sql: pg.Pool, prefix: string, count: number): Promise<Account[]> {
+  const accounts = Array.from({ length: count }, (_, index) => ({
+    username: `${prefix}${index}`,
+    token: randomBytes(32).toString('base64url'),
+  }));
+  await sql.query(
+    `WITH people AS (
+       INSERT INTO users (username, username_key, email, password_hash)
+       SELECT name, lower(name), 'bench@example.com', '!' FROM unnest($1::text[]) AS name
+       RETURNING id, username
+     )
+     INSERT INTO sessions (id, token_hash, user_id, expires_at)
+     SELECT gen_random_uuid(), sha256(convert_to(token, 'UTF8')), people.id, now() + interval '1 day'
+     FROM unnest($1::text[], $2::text[]) AS seeded(name, token) JOIN people ON people.username = seeded.name`,
+    [accounts.map((account) => account.username), accounts.map((account) => account.token)],
+  );
+  return accounts;
+}
+
+/** A conversation between `a` and `b` with `count` messages, as if they had written them in turn. */
+export async function seedConversation(sql: pg.Pool, a: Account, b: Account, count: number) {
+  await sql.query(
+    `WITH pair AS (
+       SELECT min(id) AS low, max(id) AS high FROM users WHERE username IN ($1, $2)
+     ), conversation AS (
+       INSERT INTO conversations (kind, direct_key, last_seq)
+       SELECT 'DIRECT', low || ':' || high, $3 FROM pair RETURNING id
+     ), members AS (
+       INSERT INTO conversation_members (conversation_id, user_id)
+       SELECT conversation.id, member FROM conversation, pair, unnest(ARRAY[pair.low, pair.high]) AS member
+     )
+     INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)
+     SELECT conversation.id, seq, CASE WHEN seq % 2 = 0 THEN pair.low ELSE pair.high END,
+            'message number ' || seq, now() - (($3 - seq) || ' seconds')::interval
+     FROM conversation, pair, generate_series(1, $3::int) AS seq`,
+    [a.username, b.username, count],
+  );
+  await sql.query('ANALYZE messages');
+}
+
+/** How many of one run's messages the chat stored (their bodies are `<tag>:<index>`). */
+export async function storedCount(sql: pg.Pool, table: 'messages' | 'reference_messages', tag: string) {
+  const { rows } = await sql.query<{ count: string }>(`SELECT count(*) FROM ${table} WHERE body LIKE $1`, [
+    `${tag}:%`,
+  ]);
+  return Number(rows[0]!.count);
+}

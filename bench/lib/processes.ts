@@ -1,0 +1,108 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Job, JobResult } from './protocol.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Resident memory of a process, in KiB, as the kernel counts it. */
+export function rssKiB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]);
+}
+
+async function waitUntil(
+  ready: () => Promise<boolean>,
+  what: string,
+  child: ChildProcess,
+  timeoutMs = 60_000,
+) {
+  const end = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (Date.now() > end) throw new Error(`${what} did not come up`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+export interface RunningProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function stopper(child: ChildProcess) {
+  return async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  };
+}
+
+/**
+ * The chat server as it is deployed: `api/src/main.ts` in a process of its own,
+ * ready on /readyz. With BENCH_CPU_PROFILE_DIR set, each server writes a
+ * `.cpuprofile` there when it stops (open it in Chrome DevTools or speedscope).
+ */
+export async function startChatServer(port: number, env: Record<string, string>): Promise<RunningProcess> {
+  const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'api/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'error',
+      NODE_ENV: 'production',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const ready = () =>
+    fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+  await waitUntil(ready, 'the chat server', child);
+  return { url, pid: child.pid!, stop: stopper(child) };
+}
+
+/** A reference relay (bench/references/*.ts), ready when it says so. */
+export async function startReference(script: string, port: number, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', `bench/references/${script}`], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitUntil(() => Promise.resolve(output.includes('ready')), script, child);
+  return { url: `ws://127.0.0.1:${port}`, pid: child.pid!, stop: stopper(child) };
+}
+
+/** The load generator (bench/load.ts): one job at a time, each answered with its measurements. */
+export function startGenerator() {
+  const child = fork(resolve(ROOT, 'bench/load.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    ask<T extends JobResult>(job: Job): Promise<T> {
+      return new Promise((done, fail) => {
+        const onExit = (code: number | null) => fail(new Error(`the load generator exited with ${code}`));
+        child.once('exit', onExit);
+        child.once('message', (reply: { ok: boolean; result?: T; error?: string }) => {
+          child.off('exit', onExit);
+          if (reply.ok) done(reply.result as T);
+          else fail(new Error(reply.error));
+        });
+        child.send(job);
+      });
+    },
+    stop: stopper(child),
+  };
+}
