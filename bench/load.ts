@@ -26,6 +26,7 @@ interface Recording {
   seen: Uint8Array;
   latencies: number[];
   duplicates: number;
+  lastDeliveryAt: number;
 }
 
 const errors: ErrorCount = { count: 0 };
@@ -43,7 +44,8 @@ function receive(body: string) {
     return;
   }
   recording.seen[index] = 1;
-  recording.latencies.push(now() - recording.sentAt[index]!);
+  recording.lastDeliveryAt = now();
+  recording.latencies.push(recording.lastDeliveryAt - recording.sentAt[index]!);
 }
 
 function startRecording(tag: string, total: number): Recording {
@@ -53,6 +55,7 @@ function startRecording(tag: string, total: number): Recording {
     seen: new Uint8Array(total),
     latencies: [],
     duplicates: 0,
+    lastDeliveryAt: 0,
   };
   return recording;
 }
@@ -142,6 +145,7 @@ async function run(job: Extract<Job, { type: 'run' }>): Promise<LiveRun> {
   return {
     offered: job.rate,
     fired: Math.round((loop.fired * 1000) / loop.elapsedMs),
+    delivering: Math.round((run.latencies.length * 1000) / (run.lastDeliveryAt - run.sentAt[0]!)),
     sent: total,
     accepted,
     errors: errors.count - errorsBefore + refused,
@@ -211,7 +215,9 @@ async function history(job: Extract<Job, { type: 'history' }>): Promise<HistoryR
   const newest: number[] = [];
   const older: number[] = [];
   let messagesRead = 0;
-  for (let repeat = 0; repeat < Math.max(20, job.pages / 10); repeat++) newest.push((await page(null)).ms);
+  // Unmeasured first: the server's lazy paths and this conversation's caches.
+  for (let repeat = 0; repeat < 10; repeat++) await page(null);
+  for (let repeat = 0; repeat < job.pages; repeat++) newest.push((await page(null)).ms);
   let cursor = (await page(null)).pageInfo.startCursor;
   for (let index = 0; index < job.pages && cursor; index++) {
     const { ms, edges, pageInfo } = await page(cursor);

@@ -33,6 +33,8 @@ export interface LiveRun {
   offered: number;
   /** Messages per second the generator managed to fire, over the run. */
   fired: number;
+  /** Messages per second delivered, from the first send to the last delivery. */
+  delivering: number;
   sent: number;
   /** Acknowledged by the server (GraphQL); the protocols without acks count every frame sent. */
   accepted: number;

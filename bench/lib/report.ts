@@ -62,6 +62,7 @@ function liveTable(results: Results): string {
       label,
       run.offered,
       run.fired,
+      run.delivering,
       ...ms(run.latency),
       run.errors,
       `${run.delivered}/${run.accepted}`,
@@ -74,6 +75,7 @@ function liveTable(results: Results): string {
       'target',
       'offered/s',
       'fired/s',
+      'delivered/s',
       'p50 ms',
       'p95 ms',
       'p99 ms',
@@ -96,13 +98,13 @@ function ratioTable(results: Results): string {
     const ratio = (ours: number, theirs: number | undefined) => (theirs ? (ours / theirs).toFixed(2) : '–');
     return [
       run.offered,
-      ratio(run.fired, bare?.fired),
+      ratio(run.delivering, bare?.delivering),
       ratio(run.latency.p99, bare?.latency.p99),
-      ratio(run.fired, pg?.fired),
+      ratio(run.delivering, pg?.delivering),
       ratio(run.latency.p99, pg?.latency.p99),
     ];
   });
-  return table(['offered/s', 'rate ÷ bare', 'p99 ÷ bare', 'rate ÷ pg', 'p99 ÷ pg'], rows);
+  return table(['offered/s', 'delivered/s ÷ bare', 'p99 ÷ bare', 'delivered/s ÷ pg', 'p99 ÷ pg'], rows);
 }
 
 function summaryTable(results: Results): string {
