@@ -46,11 +46,13 @@ const UNREACHABLE_CODES = new Set([
 /** Whether an error means the database could not be reached (worth a retry) rather than a bug. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Object && depth < 6; depth++) {
-    const { code, kind, message, cause } = current as {
+    const { code, kind, message, cause, meta } = current as {
       code?: unknown;
       kind?: unknown;
       message?: unknown;
       cause?: unknown;
+      /** Where Prisma puts the driver's error when a raw query fails (P2010). */
+      meta?: { driverAdapterError?: unknown };
     };
     if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
     if (kind === 'DatabaseNotReachable' || kind === 'ConnectionClosed' || kind === 'SocketTimeout')
@@ -62,7 +64,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       )
     )
       return true;
-    current = cause;
+    current = cause ?? meta?.driverAdapterError;
   }
   return false;
 }
