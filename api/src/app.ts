@@ -2,6 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
+import { handleProtocols } from 'graphql-ws';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
@@ -11,8 +12,10 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-post
 import { applyMigrations } from './db/migrations.ts';
 import type { Config } from './env.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
+import { Drain } from './delivery/drain.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
+import { MessageStreams } from './services/message-stream.ts';
 import { MessageService } from './services/messages.ts';
 import { RateLimits } from './services/rate-limits.ts';
 import { UserDirectory } from './services/users.ts';
@@ -81,6 +84,11 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       limiterRedis && { client: limiterRedis, keyPrefix: config.REDIS_KEY_PREFIX },
     );
     const users = new UserDirectory(db);
+    const messages = new MessageService(db, bus, users, rateLimits, {
+      maxBodyLength: config.MESSAGE_MAX_LENGTH,
+      maxPageSize: 200,
+      maxHistory: config.HISTORY_MAX_MESSAGES,
+    });
     const services: Services = {
       db,
       bus,
@@ -90,11 +98,13 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
         idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
         maxAgeMs: config.SESSION_MAX_AGE,
       }),
-      messages: new MessageService(db, bus, users, rateLimits, {
-        maxBodyLength: config.MESSAGE_MAX_LENGTH,
-        maxPageSize: 200,
-        maxHistory: config.HISTORY_MAX_MESSAGES,
-      }),
+      messages,
+      streams: new MessageStreams(bus, messages, log, config.STREAM_BUFFER_EVENTS),
+    };
+    const drain = new Drain();
+    const socketFlow = {
+      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      keepAliveMs: config.WS_KEEPALIVE_INTERVAL,
     };
 
     const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
@@ -109,11 +119,20 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       trustProxy: config.TRUST_PROXY,
       bodyLimit: BODY_LIMIT_BYTES,
       return503OnClosing: true,
+      // Connections that say nothing are cut (ws clears the timeout on upgraded sockets).
+      connectionTimeout: config.HTTP_IDLE_TIMEOUT,
+      requestTimeout: config.HTTP_IDLE_TIMEOUT,
     });
+    server.server.maxConnections = config.MAX_CONNECTIONS;
+    server.server.headersTimeout = Math.min(config.HTTP_IDLE_TIMEOUT, 10_000);
     server.setErrorHandler(httpErrorHandler);
     await server.register(fastifyCookie);
     await server.register(fastifyWebsocket, {
-      options: { maxPayload: config.WS_MAX_PAYLOAD_BYTES },
+      options: {
+        maxPayload: config.WS_MAX_PAYLOAD_BYTES,
+        perMessageDeflate: false,
+        handleProtocols,
+      },
       // Sockets are closed by stop() with 1001 before the server closes.
       preClose: () => {},
     });
@@ -129,7 +148,9 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       yoga,
       services,
       sockets,
-      maxSubscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      drain,
+      maxOperationsPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      ...socketFlow,
     });
     const graphqlHttp = createGraphQLHttpHandler({
       yoga,
@@ -145,13 +166,15 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       wsHandler: graphqlWs,
       // Cross-site WebSocket hijacking: a browser socket from a foreign page carries our cookie.
       preValidation: async (request, reply) => {
-        if (request.ws && !originAllowed(request))
+        if (!request.ws) return;
+        if (drain.draining) await reply.status(503).send({ error: 'The server is restarting.' });
+        else if (!originAllowed(request))
           await reply.status(403).send({ error: 'This origin is not allowed.' });
       },
     });
-    await server.register(healthRoutes(services, sockets));
+    await server.register(healthRoutes(services, sockets, drain));
     await server.register(compatHistory(services));
-    await server.register(compatChatSocket({ services, originAllowed, sockets }));
+    await server.register(compatChatSocket({ services, originAllowed, sockets, drain, ...socketFlow }));
     await server.register(
       compatPages({
         services,
@@ -163,6 +186,9 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
 
     await server.listen({ host: config.HOST, port: config.PORT });
     cleanups.push(async () => {
+      // Readiness fails and new work is refused first; sends in flight get their answers.
+      if (!(await drain.drain(config.SHUTDOWN_TIMEOUT)))
+        log.warn('shutdown deadline passed with sends in flight');
       sockets.closeAll(1001, 'Server shutting down');
       await server.close();
     });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from './db/client.ts';
 import type { EventBus } from './pubsub.ts';
 import type { AccountService, Viewer } from './services/accounts.ts';
+import type { MessageStreams } from './services/message-stream.ts';
 import type { MessageService } from './services/messages.ts';
 import type { UserDirectory } from './services/users.ts';
 import { unauthenticated } from './services/errors.ts';
@@ -11,6 +12,7 @@ export interface Services {
   db: Database;
   accounts: AccountService;
   messages: MessageService;
+  streams: MessageStreams;
   users: UserDirectory;
   bus: EventBus;
   log: Logger;
@@ -29,6 +31,8 @@ export interface Context {
   /** The client's address, as seen directly or through a trusted proxy. */
   address: string;
   session: SessionCarrier;
+  /** Aborted when the connection that asked goes away: it ends the operation's streams. */
+  signal: AbortSignal;
 }
 
 export function requireViewer(context: Pick<Context, 'viewer'>): Viewer {

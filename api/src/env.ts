@@ -61,6 +61,12 @@ const envSchema = z.object({
   WS_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(50),
   WS_MAX_SOCKETS_PER_USER: positiveInt.default(20),
+  WS_MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
+  WS_KEEPALIVE_INTERVAL: duration.prefault('25s'),
+  STREAM_BUFFER_EVENTS: positiveInt.max(100_000).default(256),
+  HTTP_IDLE_TIMEOUT: duration.prefault('30s'),
+  MAX_CONNECTIONS: positiveInt.default(10_000),
+  SHUTDOWN_TIMEOUT: duration.prefault('10s'),
 
   LOGIN_FAILURES_PER_ACCOUNT: positiveInt.default(5),
   LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(20),

@@ -25,6 +25,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // The drain has its own deadline; this one covers a close that hangs after it.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT + 5_000).unref();
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {

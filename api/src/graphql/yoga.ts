@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Context } from '../context.ts';
@@ -40,7 +40,11 @@ export function createGraphQLServer(config: Config, log: Logger) {
       blockFieldSuggestion: { enabled: true },
     }),
   ];
-  if (!config.INTROSPECTION) plugins.push(useDisableIntrospection());
+  // A validation rule rather than Yoga's HTTP-only plugin: graphql-ws validates through the same envelop.
+  if (!config.INTROSPECTION)
+    plugins.push({
+      onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
+    });
   return createYoga<Context>({
     schema,
     graphqlEndpoint: '/graphql',

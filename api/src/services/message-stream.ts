@@ -1,91 +1,71 @@
-import { Repeater } from '@repeaterjs/repeater';
 import type { Logger } from 'pino';
-import { messageFromWire, userTopic, type MessageWireEvent } from '../events.ts';
+import { LiveQueue } from '../delivery/live-queue.ts';
+import { OrderedStream } from '../delivery/ordered-stream.ts';
+import { messageFromWire, userTopic } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
+import type { UserRef } from './users.ts';
 import type { DirectConversation, MessageService, MessageView } from './messages.ts';
 
-const BACKFILL_BATCH = 500;
-const BACKFILL_RETRY_MS = 1_000;
-
 /**
- * Every message of a conversation after `afterSeq`, each exactly once, in seq
- * (= commit) order: first the stored backlog, then live ones. Live events are
- * at-most-once and may arrive out of order, so each is checked against the
- * cursor: an old one is dropped, one past a gap makes the stream re-read the
- * gap from PostgreSQL, as does a resync after the bus reconnects.
+ * The live message streams every transport delivers from. Each stream is
+ * owned by a socket (its `signal`), holds at most `bufferSize` undelivered
+ * events, and never lets a bus listener block or throw.
  */
-export function messageStream(deps: {
-  bus: EventBus;
-  messages: MessageService;
-  log: Logger;
-  conversation: DirectConversation;
-  /** The seq to resume after (see `MessageService.seqOf`); the conversation's head when null. */
-  afterSeq: number | null;
-}): Repeater<MessageView> {
-  const { bus, messages, log, conversation } = deps;
-  return new Repeater<MessageView>(async (push, stop) => {
-    const pending: MessageWireEvent[] = [];
-    let cursor = 0;
-    let backfillNeeded = true;
-    let draining = false;
-    let started = false;
-    let retryTimer: NodeJS.Timeout | undefined;
+export class MessageStreams {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly messages: MessageService,
+    private readonly log: Logger,
+    /** Live events held for a reader that is not reading; past it the stream re-reads PostgreSQL. */
+    private readonly bufferSize: number,
+  ) {}
 
-    const drain = async () => {
-      if (draining || !started) return;
-      draining = true;
-      try {
-        while (backfillNeeded || pending.length > 0) {
-          if (backfillNeeded) {
-            backfillNeeded = false;
-            const backlog = await messages.listAfter(conversation, cursor, BACKFILL_BATCH);
-            for (const message of backlog) {
-              if (message.seq <= cursor) continue;
-              cursor = message.seq;
-              await push(message);
-            }
-            if (backlog.length === BACKFILL_BATCH) backfillNeeded = true;
-            continue;
-          }
-          const event = pending.shift()!;
-          if (event.seq <= cursor) continue;
-          if (event.seq !== cursor + 1) {
-            backfillNeeded = true;
-            continue;
-          }
-          cursor = event.seq;
-          await push(messageFromWire(event));
-        }
-      } catch (error) {
-        // The database is away: keep the live stream and try the gap again shortly.
-        backfillNeeded = true;
-        log.warn({ err: error, conversationId: conversation.id }, 'backfill failed; retrying');
-        retryTimer = setTimeout(() => void drain(), BACKFILL_RETRY_MS);
-      } finally {
-        draining = false;
-      }
-    };
-
-    // Subscribe before reading the resume point, so nothing committed in between is missed.
-    const unsubscribe = await bus.subscribe(userTopic(conversation.viewer.id), (event) => {
-      if (event.conversationId !== conversation.id) return;
-      pending.push(event);
-      void drain();
-    });
-    const stopResync = bus.onResync(() => {
-      backfillNeeded = true;
-      void drain();
+  /**
+   * Every message of a conversation after `afterSeq` (its head when null),
+   * each exactly once, in seq (= commit) order, with PostgreSQL as the source
+   * of truth behind the at-most-once bus.
+   */
+  async conversation(
+    conversation: DirectConversation,
+    afterSeq: number | null,
+    signal: AbortSignal,
+  ): Promise<OrderedStream<MessageView>> {
+    // Tied to the socket before the first await: a socket that closes while we
+    // subscribe still ends the stream and releases its bus subscription.
+    const stream = new OrderedStream<MessageView>({
+      readAfter: (seq, limit) => this.messages.listAfter(conversation, seq, limit),
+      bufferSize: this.bufferSize,
+      signal,
+      onReadError: (error) =>
+        this.log.warn({ err: error, conversationId: conversation.id }, 'backfill failed; retrying'),
     });
     try {
-      cursor = deps.afterSeq ?? (await messages.headSeq(conversation));
-      backfillNeeded = deps.afterSeq !== null;
-      started = true;
-      void drain();
-      await stop;
-    } finally {
-      clearTimeout(retryTimer);
-      stopResync();
-      unsubscribe();
+      const unsubscribe = await this.bus.subscribe(userTopic(conversation.viewer.id), (event) => {
+        if (event.conversationId === conversation.id) stream.offer(messageFromWire(event));
+      });
+      stream.defer(unsubscribe);
+      stream.defer(this.bus.onResync(() => stream.resync()));
+      // Subscribed before reading the head, so nothing committed in between is missed.
+      const start = afterSeq ?? (await this.messages.headSeq(conversation));
+      stream.start(start, { readFirst: afterSeq !== null });
+      return stream;
+    } catch (error) {
+      stream.close();
+      throw error;
     }
-  });
+  }
+
+  /** Every new message to or from `viewer`, live only; the oldest unread are dropped past the buffer. */
+  async inbox(viewer: UserRef, signal: AbortSignal): Promise<LiveQueue<MessageView>> {
+    const queue = new LiveQueue<MessageView>(this.bufferSize, signal);
+    try {
+      queue.defer(
+        await this.bus.subscribe(userTopic(viewer.id), (event) => queue.offer(messageFromWire(event))),
+      );
+      return queue;
+    } catch (error) {
+      queue.close();
+      throw error;
+    }
+  }
 }

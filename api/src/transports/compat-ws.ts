@@ -1,10 +1,13 @@
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../context.ts';
+import { isDatabaseUnavailable } from '../db/client.ts';
+import { Watermark, type Drain } from '../delivery/drain.ts';
+import type { OrderedStream } from '../delivery/ordered-stream.ts';
+import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { AppError } from '../services/errors.ts';
-import { messageStream } from '../services/message-stream.ts';
-import type { MessageView } from '../services/messages.ts';
+import type { DirectConversation, MessageView } from '../services/messages.ts';
 import { usernameKey } from '../services/validation.ts';
 import type { OriginCheck } from './origins.ts';
 import { sessionToken } from './session-cookie.ts';
@@ -15,7 +18,18 @@ interface ChatParams {
   receiver: string;
 }
 
-type Upgrade = FastifyRequest<{ Params: ChatParams }> & { viewer?: Viewer };
+/** What the upgrade settled before the socket opened. */
+interface OpenedChat {
+  viewer: Viewer;
+  conversation: DirectConversation;
+  /** The conversation's head when the upgrade was accepted: delivery starts after it. */
+  afterSeq: number;
+}
+
+type Upgrade = FastifyRequest<{ Params: ChatParams }> & { chat?: OpenedChat };
+
+/** Frames read ahead of the one being handled; past it the socket stops reading (TCP pushes back). */
+const MAX_QUEUED_FRAMES = 32;
 
 /** What the original sent for each message; `id` and `timestamp` are ours, and old clients ignore them. */
 const toFrame = (message: MessageView) =>
@@ -42,6 +56,15 @@ function parseFrame(data: Buffer): string {
   return message;
 }
 
+export interface CompatSocketOptions {
+  services: Services;
+  originAllowed: OriginCheck;
+  sockets: SocketRegistry;
+  drain: Drain;
+  maxBufferedBytes: number;
+  keepAliveMs: number;
+}
+
 /**
  * `WS /ws/chat/<sender>/<receiver>/`: the original chat's socket. The upgrade
  * needs a session cookie whose user is `<sender>` and an allowed Origin. Every
@@ -50,64 +73,108 @@ function parseFrame(data: Buffer): string {
  * frame gets `{"error": …}` and the socket stays open.
  */
 export const compatChatSocket =
-  (deps: { services: Services; originAllowed: OriginCheck; sockets: SocketRegistry }): FastifyPluginAsync =>
+  (options: CompatSocketOptions): FastifyPluginAsync =>
   (server) => {
-    const { services, originAllowed, sockets } = deps;
+    const { services, originAllowed, sockets, drain } = options;
 
     const authorize = async (request: Upgrade, reply: FastifyReply) => {
+      if (drain.draining) return reply.status(503).send({ error: 'The server is restarting.' });
       if (!originAllowed(request)) return reply.status(403).send({ error: 'This origin is not allowed.' });
       const viewer = await services.accounts.authenticate(sessionToken(request));
       if (!viewer) return reply.status(401).send({ error: 'You need to log in.' });
       if (usernameKey(viewer.username) !== usernameKey(request.params.sender)) {
         return reply.status(403).send({ error: 'You can only open your own chat socket.' });
       }
-      await services.users.findPeer(viewer, request.params.receiver, 'receiver');
-      request.viewer = viewer;
+      // The resume point is taken before the socket opens: a message sent the
+      // moment the client sees it open has a later seq and is delivered.
+      const conversation = await services.messages.openDirect(viewer, request.params.receiver, 'receiver');
+      const afterSeq = await services.messages.headSeq(conversation);
+      request.chat = { viewer, conversation, afterSeq };
     };
 
     server.get<{ Params: ChatParams }>(
       '/ws/chat/:sender/:receiver/',
       { websocket: true, preValidation: authorize },
-      async (socket: WebSocket, request: Upgrade) => {
-        const viewer = request.viewer!;
-        const { receiver } = request.params;
-        const release = sockets.add(viewer, (code, reason) => socket.close(code, reason));
-        if (!release) return socket.close(4429, 'Too many open connections');
-        socket.on('close', release);
+      (socket: WebSocket, request: Upgrade) => {
+        const chat = request.chat!;
+        // Everything that lives as long as the socket is tied to it before the first await.
+        const lifetime = new AbortController();
+        const delivered = new Watermark();
+        socket.once('close', () => {
+          lifetime.abort();
+          delivered.release();
+        });
+        socket.on('error', (error) => services.log.debug({ err: error }, 'compat socket error'));
+        const release = sockets.add(chat.viewer, (code, reason) => closeSocket(socket, code, reason));
+        if (!release) return closeSocket(socket, CloseCodes.tooManyConnections, 'Too many open connections');
+        socket.once('close', release);
+        keepAlive(socket, options.keepAliveMs);
 
-        const send = async (data: Buffer) => {
+        let stream: OrderedStream<MessageView> | undefined;
+        const replyError = (message: string) =>
+          sendWithFlowControl(socket, errorFrame(message), options.maxBufferedBytes);
+
+        const handleFrame = async (data: Buffer) => {
+          const endWork = drain.begin();
+          if (!endWork) return replyError('The server is restarting; this message was not sent.');
           try {
-            await services.messages.send(viewer, receiver, parseFrame(data));
+            const message = await services.messages.send(
+              chat.viewer,
+              chat.conversation.peer.username,
+              parseFrame(data),
+            );
+            // The sender's echo needs no bus round trip; the stream drops it if the bus is faster.
+            stream?.offer(message);
+            // Shutdown waits until the sender has its echo.
+            void delivered.reached(message.seq).then(endWork);
           } catch (error) {
-            if (!(error instanceof AppError)) services.log.error({ err: error }, 'compat send failed');
-            socket.send(errorFrame(error instanceof AppError ? error.message : 'Unexpected error.'));
+            endWork();
+            await replyError(describeFailure(error, services));
           }
         };
-        // One frame at a time, in arrival order, as the original consumer did; frames that
-        // arrive while the conversation is being opened wait for it.
-        let opened: Promise<boolean> = Promise.resolve(false);
-        let queue = Promise.resolve();
+
+        // One frame at a time, in arrival order, as the original consumer did.
+        const inbound: Buffer[] = [];
+        let handling = false;
+        const handleInbound = async () => {
+          if (handling) return;
+          handling = true;
+          for (let data = inbound.shift(); data; data = inbound.shift()) {
+            if (socket.isPaused && inbound.length < MAX_QUEUED_FRAMES / 2) socket.resume();
+            await handleFrame(data);
+          }
+          handling = false;
+        };
         socket.on('message', (data: Buffer) => {
-          queue = queue.then(async () => {
-            if (await opened) await send(data);
-          });
+          inbound.push(data);
+          if (inbound.length >= MAX_QUEUED_FRAMES) socket.pause();
+          void handleInbound();
         });
 
-        let stream: ReturnType<typeof messageStream>;
-        const opening = services.messages.openDirect(viewer, receiver, 'receiver').then((conversation) => {
-          stream = messageStream({ ...services, conversation, afterSeq: null });
-          return true;
-        });
-        opened = opening.catch(() => false);
-        try {
-          await opening;
-        } catch (error) {
-          socket.send(errorFrame(error instanceof AppError ? error.message : 'Unexpected error.'));
-          return socket.close(error instanceof AppError ? 4000 + error.httpStatus : 1011);
-        }
-        socket.on('close', () => void stream.return());
-        for await (const message of stream!) socket.send(toFrame(message));
+        void (async () => {
+          try {
+            stream = await services.streams.conversation(chat.conversation, chat.afterSeq, lifetime.signal);
+            for await (const message of stream) {
+              await sendWithFlowControl(socket, toFrame(message), options.maxBufferedBytes);
+              delivered.advance(message.seq);
+            }
+          } catch (error) {
+            await replyError(describeFailure(error, services));
+            closeSocket(socket, 1011, 'Delivery failed');
+          }
+        })();
       },
     );
     return Promise.resolve();
   };
+
+/** What a compat client is told about a failure: expected ones as they are, the rest masked. */
+function describeFailure(error: unknown, services: Pick<Services, 'log'>): string {
+  if (error instanceof AppError) return error.message;
+  if (isDatabaseUnavailable(error)) {
+    services.log.warn({ err: error }, 'database unavailable');
+    return 'The service is temporarily unavailable. Try again shortly.';
+  }
+  services.log.error({ err: error }, 'compat socket failure');
+  return 'Unexpected error.';
+}

@@ -36,11 +36,14 @@ export function createGraphQLHttpHandler(deps: {
       if (!isDatabaseUnavailable(error)) throw error;
       return refuse(reply, 503, 'UNAVAILABLE', 'The service is temporarily unavailable. Try again shortly.');
     }
+    const lifetime = new AbortController();
+    reply.raw.once('close', () => lifetime.abort());
     const context: Context = {
       services,
       viewer,
       address: request.ip,
       session: cookieSessionCarrier(request, reply, deps.sessionMaxAgeMs),
+      signal: lifetime.signal,
     };
     const response = await yoga.handleNodeRequestAndResponse(request, reply, context);
     response.headers.forEach((value, key) => {

@@ -1,18 +1,33 @@
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { MessageType } from 'graphql-ws';
-import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyRequest } from 'fastify';
+import {
+  getOperationAST,
+  GraphQLError,
+  OperationTypeNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode, makeServer, MessageType } from 'graphql-ws';
 import type { Context, Services } from '../context.ts';
 import { noSessionCarrier } from '../context.ts';
+import type { Drain } from '../delivery/drain.ts';
+import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
 import type { GraphQLServer } from '../graphql/yoga.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { sessionToken } from './session-cookie.ts';
 import type { SocketRegistry } from './socket-registry.ts';
 
-type SocketState = {
+interface SocketState {
+  socket: WebSocket;
+  request: FastifyRequest;
+  /** Aborted when the socket closes: ends every stream its operations opened. */
+  lifetime: AbortController;
   viewer?: Viewer;
   release?: () => void;
-  subscriptions?: Set<string>;
-};
+  /** Live operations by id, from subscribe until complete; a query or mutation holds a drain ticket. */
+  operations: Map<string, { endWork?: () => void }>;
+}
 
 type Run = (args: ExecutionArgs) => unknown;
 
@@ -51,52 +66,71 @@ function rejectServerOnlyFrames(key: string, value: unknown): unknown {
   return value;
 }
 
-const forbidden = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
-/**
- * graphql-ws on `/graphql`. The socket is authenticated once, at connection
- * init (`connectionParams.authToken` or the upgrade's session cookie), and
- * every operation is checked against that session's expiry; a revoked session
- * has its sockets closed by the registry. Operations run through Yoga's
- * envelop, so query limits and error masking are the same as over HTTP.
- */
-export function createGraphQLWsHandler(deps: {
+export interface GraphQLWsOptions {
   yoga: GraphQLServer;
   services: Services;
   sockets: SocketRegistry;
-  maxSubscriptionsPerSocket: number;
-}) {
-  const { yoga, services, sockets } = deps;
-  return makeHandler<Record<string, unknown> | undefined, SocketState>({
+  drain: Drain;
+  maxOperationsPerSocket: number;
+  maxBufferedBytes: number;
+  keepAliveMs: number;
+}
+
+/**
+ * graphql-ws on `/graphql`: graphql-ws's protocol core (`makeServer`) over a
+ * thin adapter of our own, because the adapter is where flow control lives:
+ * every frame is sent with backpressure (a socket that stops reading is closed
+ * past `maxBufferedBytes`), operation ids are unique for the life of the
+ * operation, and every stream an operation opens ends with its socket.
+ *
+ * The socket is authenticated once, at connection init (`connectionParams.authToken`
+ * or the upgrade's session cookie), and every operation is checked against the
+ * session's expiry. Operations run through Yoga's envelop, so query limits and
+ * error masking are the same as over HTTP.
+ */
+export function createGraphQLWsHandler(options: GraphQLWsOptions) {
+  const { yoga, services, sockets, drain } = options;
+  const protocol = makeServer<Record<string, unknown> | undefined, SocketState>({
     jsonMessageReviver: rejectServerOnlyFrames,
     onConnect: async (ctx) => {
       const { authToken } = ctx.connectionParams ?? {};
-      const token = typeof authToken === 'string' ? authToken : sessionToken(ctx.extra.request);
+      const { socket, request } = ctx.extra;
+      const token = typeof authToken === 'string' ? authToken : sessionToken(request);
       const viewer = await services.accounts.authenticate(token);
-      if (!viewer) return false;
-      const release = sockets.add(viewer, (code, reason) => ctx.extra.socket.close(code, reason));
+      if (!viewer || socket.readyState !== socket.OPEN) return false;
+      const release = sockets.add(viewer, (code, reason) => closeSocket(socket, code, reason));
       if (!release) {
-        ctx.extra.socket.close(4429, 'Too many open connections');
+        closeSocket(socket, CloseCodes.tooManyConnections, 'Too many open connections');
         return false;
       }
-      Object.assign(ctx.extra, { viewer, release, subscriptions: new Set<string>() });
+      Object.assign(ctx.extra, { viewer, release });
       return true;
     },
-    onClose: (ctx) => ctx.extra.release?.(),
     onSubscribe: async (ctx, id, payload) => {
-      const { viewer, subscriptions } = ctx.extra;
-      if (!viewer || !subscriptions) return forbidden('Not connected.', 'UNAUTHENTICATED');
+      const { viewer, operations, socket } = ctx.extra;
+      if (!viewer) return refuse('Not connected.', 'UNAUTHENTICATED');
+      // graphql-ws forgets an id on `complete` before its set-up has finished,
+      // so a reused id could run twice; the protocol's answer is 4409.
+      if (operations.has(id)) {
+        closeSocket(socket, CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+        return refuse('This operation id is in use.', 'BAD_USER_INPUT');
+      }
       if (viewer.sessionExpiresAt <= Date.now()) {
-        ctx.extra.socket.close(4403, 'Session ended');
-        return forbidden('Your session has expired.', 'UNAUTHENTICATED');
+        closeSocket(socket, CloseCodes.sessionEnded, 'Session ended');
+        return refuse('Your session has expired.', 'UNAUTHENTICATED');
       }
-      if (subscriptions.size >= deps.maxSubscriptionsPerSocket) {
-        return forbidden(
-          `At most ${deps.maxSubscriptionsPerSocket} operations per connection.`,
-          'RATE_LIMITED',
-        );
+      if (operations.size >= options.maxOperationsPerSocket) {
+        return refuse(`At most ${options.maxOperationsPerSocket} operations per connection.`, 'RATE_LIMITED');
       }
-      const context: Context = { services, viewer, address: ctx.extra.request.ip, session: noSessionCarrier };
+      const context: Context = {
+        services,
+        viewer,
+        address: ctx.extra.request.ip,
+        session: noSessionCarrier,
+        signal: ctx.extra.lifetime.signal,
+      };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(
         context,
       ) as Enveloped;
@@ -113,7 +147,15 @@ export function createGraphQLWsHandler(deps: {
             : new GraphQLError('Invalid query.'),
         ];
       }
-      subscriptions.add(id);
+      const operation = getOperationAST(document, payload.operationName)?.operation;
+      let endWork: (() => void) | undefined;
+      if (operation !== OperationTypeNode.SUBSCRIPTION) {
+        // A query or mutation is answered before shutdown closes the socket.
+        const ticket = drain.begin();
+        if (!ticket) return refuse('The server is restarting. Try again shortly.', 'UNAVAILABLE');
+        endWork = ticket;
+      }
+      operations.set(id, { endWork });
       const args: EnvelopedArgs = {
         schema,
         document,
@@ -125,10 +167,40 @@ export function createGraphQLWsHandler(deps: {
       return args;
     },
     onComplete: (ctx, id) => {
-      ctx.extra.subscriptions?.delete(id);
+      ctx.extra.operations.get(id)?.endWork?.();
+      ctx.extra.operations.delete(id);
     },
     execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
     subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
     onError: (_ctx, _id, _payload, errors) => errors,
   });
+
+  return (socket: WebSocket, request: FastifyRequest) => {
+    const state: SocketState = { socket, request, lifetime: new AbortController(), operations: new Map() };
+    keepAlive(socket, options.keepAliveMs);
+    socket.on('error', (error) => services.log.debug({ err: error }, 'graphql-ws socket error'));
+    const closed = protocol.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => sendWithFlowControl(socket, data, options.maxBufferedBytes),
+        close: (code = 1000, reason = '') => closeSocket(socket, code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data: Buffer) => {
+            handle(data.toString('utf8')).catch((error: unknown) => {
+              services.log.error({ err: error }, 'graphql-ws message failed');
+              closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      state,
+    );
+    socket.once('close', (code: number, reason: Buffer) => {
+      state.lifetime.abort();
+      for (const { endWork } of state.operations.values()) endWork?.();
+      state.release?.();
+      closed(code, reason.toString('utf8')).catch((error: unknown) =>
+        services.log.warn({ err: error }, 'graphql-ws close failed'),
+      );
+    });
+  };
 }

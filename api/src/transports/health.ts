@@ -1,17 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../context.ts';
+import type { Drain } from '../delivery/drain.ts';
 import type { SocketRegistry } from './socket-registry.ts';
 
 /**
  * `/healthz`: the process is up (restart it if not). `/readyz`: it can do its
  * job; 503 "degraded" while PostgreSQL or Redis is away, so a balancer can
- * prefer healthier instances. It also counts this instance's open sockets.
+ * prefer healthier instances, and "draining" from SIGTERM on, so it takes no
+ * new clients while it finishes. It also counts this instance's open sockets.
  */
 export const healthRoutes =
-  (services: Pick<Services, 'db' | 'bus'>, sockets: SocketRegistry): FastifyPluginAsync =>
+  (services: Pick<Services, 'db' | 'bus'>, sockets: SocketRegistry, drain: Drain): FastifyPluginAsync =>
   (server) => {
     server.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
     server.get('/readyz', async (_request, reply) => {
+      if (drain.draining) return reply.status(503).send({ status: 'draining', sockets: sockets.size });
       const database = await services.db.$queryRaw`SELECT 1`.then(
         () => 'ok' as const,
         () => 'unavailable' as const,

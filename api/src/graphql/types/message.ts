@@ -1,7 +1,4 @@
-import { Repeater } from '@repeaterjs/repeater';
 import { requireViewer } from '../../context.ts';
-import { messageFromWire, userTopic } from '../../events.ts';
-import { messageStream } from '../../services/message-stream.ts';
 import { messageCursor, type MessageView } from '../../services/messages.ts';
 import { builder } from '../builder.ts';
 import { User } from './user.ts';
@@ -69,11 +66,11 @@ builder.subscriptionFields((t) => ({
       'Every message between the viewer and `peer`, both ways, once each, in commit order. With `after` (a message id) the stored messages after it come first.',
     args: { peer: t.arg.string({ required: true }), after: t.arg.id({ required: false }) },
     subscribe: async (_root, args, context) => {
-      const { messages, bus, log } = context.services;
+      const { messages, streams } = context.services;
       const conversation = await messages.openDirect(requireViewer(context), args.peer, 'peer');
       const afterSeq =
         args.after == null ? null : await messages.seqOf(conversation, String(args.after), 'after');
-      return messageStream({ bus, messages, log, conversation, afterSeq });
+      return streams.conversation(conversation, afterSeq, context.signal);
     },
     resolve: (message) => message,
   }),
@@ -81,16 +78,8 @@ builder.subscriptionFields((t) => ({
     type: Message,
     description:
       'Every new message to or from the viewer, in any conversation (live only): for unread marks.',
-    subscribe: (_root, _args, context) => {
-      const viewer = requireViewer(context);
-      return new Repeater<MessageView>(async (push, stop) => {
-        const unsubscribe = await context.services.bus.subscribe(userTopic(viewer.id), (event) => {
-          void push(messageFromWire(event));
-        });
-        await stop;
-        unsubscribe();
-      });
-    },
+    subscribe: (_root, _args, context) =>
+      context.services.streams.inbox(requireViewer(context), context.signal),
     resolve: (message) => message,
   }),
 }));
