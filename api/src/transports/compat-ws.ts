@@ -97,6 +97,8 @@ export const compatChatSocket =
       { websocket: true, preValidation: authorize },
       (socket: WebSocket, request: Upgrade) => {
         const chat = request.chat!;
+        // A socket that closed during the upgrade will never emit 'close' again.
+        if (socket.readyState !== socket.OPEN) return;
         // Everything that lives as long as the socket is tied to it before the first await.
         const lifetime = new AbortController();
         const delivered = new Watermark();

@@ -176,6 +176,8 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
   });
 
   return (socket: WebSocket, request: FastifyRequest) => {
+    // A socket that closed during the upgrade will never emit 'close' again.
+    if (socket.readyState !== socket.OPEN) return;
     const state: SocketState = { socket, request, lifetime: new AbortController(), operations: new Map() };
     keepAlive(socket, options.keepAliveMs);
     socket.on('error', (error) => services.log.debug({ err: error }, 'graphql-ws socket error'));
