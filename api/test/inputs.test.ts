@@ -187,7 +187,7 @@ describe('logout', () => {
       {},
       { referer: 'https://evil.example/page' },
       { 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ] as Array<Record<string, string>>) {
       const response = await getLogout(user.token, headers);
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe('/');
