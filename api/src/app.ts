@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify from 'fastify';
 import { handleProtocols } from 'graphql-ws';
@@ -13,6 +14,7 @@ import { applyMigrations } from './db/migrations.ts';
 import type { Config } from './env.ts';
 import { createGraphQLServer } from './graphql/yoga.ts';
 import { Drain } from './delivery/drain.ts';
+import { LogThrottle } from './log-throttle.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
 import { MessageStreams } from './services/message-stream.ts';
@@ -43,6 +45,29 @@ export interface App {
 }
 
 const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * The web client's built pages load only their own scripts, styles and sockets (no inline
+ * scripts or styles), and no page may frame them.
+ */
+const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+/** GraphiQL (development only) is one HTML page of inline scripts and styles. */
+const GRAPHIQL_CONTENT_SECURITY_POLICY = {
+  ...CONTENT_SECURITY_POLICY,
+  'script-src': ["'self'", "'unsafe-inline'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'worker-src': ["'self'", 'blob:'],
+};
 
 /** Builds the whole server from a validated config; nothing here reads the process. */
 export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): App {
@@ -84,6 +109,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       limiterRedis && { client: limiterRedis, keyPrefix: config.REDIS_KEY_PREFIX },
     );
     const users = new UserDirectory(db);
+    await users.backfillSkeletons(log);
     const messages = new MessageService(db, bus, users, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
       maxPageSize: 200,
@@ -126,12 +152,32 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     server.server.maxConnections = config.MAX_CONNECTIONS;
     server.server.headersTimeout = Math.min(config.HTTP_IDLE_TIMEOUT, 10_000);
     server.setErrorHandler(httpErrorHandler);
+    await server.register(fastifyHelmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+      // Sends the Referer to our own pages only: an old client's GET /logout/ link needs it.
+      referrerPolicy: { policy: 'same-origin' },
+    });
     await server.register(fastifyCookie);
+    const socketErrors = new LogThrottle();
     await server.register(fastifyWebsocket, {
       options: {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         perMessageDeflate: false,
         handleProtocols,
+      },
+      // A bad frame (too large, bad UTF-8, bad opcode) is the client's doing, which it can repeat
+      // at will: a throttled warning, not an error with a stack per socket.
+      errorHandler: (error, socket, request) => {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('WS_ERR_'))
+          socketErrors.warn(
+            request.log,
+            code,
+            { code, reason: error.message },
+            'closed a socket on a bad frame',
+          );
+        else request.log.error(error);
+        socket.terminate();
       },
       // Sockets are closed by stop() with 1001 before the server closes.
       preClose: () => {},
@@ -162,6 +208,11 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     server.route({
       method: 'GET',
       url: '/graphql',
+      ...(config.GRAPHIQL && {
+        helmet: {
+          contentSecurityPolicy: { useDefaults: false, directives: GRAPHIQL_CONTENT_SECURITY_POLICY },
+        },
+      }),
       handler: graphqlHttp,
       wsHandler: graphqlWs,
       // Cross-site WebSocket hijacking: a browser socket from a foreign page carries our cookie.

@@ -152,7 +152,7 @@ describe('pages and forms', () => {
     const user = await signup(server());
     const response = await fetch(`${server().url}/logout/`, {
       redirect: 'manual',
-      headers: { cookie: `sessionid=${user.token}` },
+      headers: { cookie: `sessionid=${user.token}`, referer: `${server().url}/` },
     });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/login/');

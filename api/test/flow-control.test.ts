@@ -2,13 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  gql,
-  MESSAGE_FIELDS,
-  sendMessage,
-  signup,
-  type TestUser,
-} from './support/clients.ts';
+import { gql, MESSAGE_FIELDS, sendMessage, signup, type TestUser } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
 import { createTestDatabase } from './support/database.ts';
 import { RawGraphQLSocket } from './support/raw-sockets.ts';

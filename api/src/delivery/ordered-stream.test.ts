@@ -30,7 +30,10 @@ function storedLog(length: number) {
   return log;
 }
 
-function streamOver(log: ReturnType<typeof storedLog>, options: { bufferSize?: number; readBatch?: number } = {}) {
+function streamOver(
+  log: ReturnType<typeof storedLog>,
+  options: { bufferSize?: number; readBatch?: number } = {},
+) {
   const lifetime = new AbortController();
   const errors: unknown[] = [];
   const stream = new OrderedStream<Item>({
@@ -147,7 +150,7 @@ describe('OrderedStream', () => {
     expect(cleanups).toBe(2);
   });
 
-  it('is ended from the start when its socket is already gone', async () => {
+  it('is ended from the start when its socket is already gone', () => {
     const lifetime = new AbortController();
     lifetime.abort();
     const stream = new OrderedStream<Item>({

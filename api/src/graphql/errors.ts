@@ -2,6 +2,7 @@ import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/client.ts';
+import { LogThrottle } from '../log-throttle.ts';
 import { AppError } from '../services/errors.ts';
 
 const isGraphQLError = (error: unknown): error is GraphQLError =>
@@ -25,6 +26,8 @@ export function appErrorExtensions(error: AppError) {
  * loaded twice, as ESM and CommonJS, by different dependencies.)
  */
 export function createErrorMasker(log: Logger) {
+  // During an outage every request fails alike: a few lines a minute say so.
+  const throttle = new LogThrottle();
   return (error: unknown, message: string): Error => {
     const { originalError, path, nodes } = (error ?? {}) as ErrorWithOrigin;
     const cause = originalError ?? error;
@@ -32,7 +35,7 @@ export function createErrorMasker(log: Logger) {
       return createGraphQLError(cause.message, { path, nodes, extensions: appErrorExtensions(cause) });
     }
     if (isDatabaseUnavailable(cause)) {
-      log.warn({ err: cause }, 'database unavailable');
+      throttle.warn(log, 'database unavailable', { err: cause }, 'database unavailable');
       return createGraphQLError('The service is temporarily unavailable. Try again shortly.', {
         path,
         nodes,

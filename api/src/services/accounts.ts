@@ -1,12 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../pubsub.ts';
 import { AppError } from './errors.ts';
 import { hashPassword, validatePassword, verifyPassword } from './passwords.ts';
 import type { RateLimits } from './rate-limits.ts';
-import type { UserRef } from './users.ts';
-import { usernameKey, validateEmail, validateUsername } from './validation.ts';
+import { isUniqueViolation, type UserRef } from './users.ts';
+import {
+  refuseNul,
+  usernameKey,
+  usernameSkeleton,
+  validateEmail,
+  validateNewUsername,
+} from './validation.ts';
 
 /** Who is making a request: a user and the session that proves it. */
 export interface Viewer extends UserRef {
@@ -69,19 +74,31 @@ export class AccountService {
 
   /** Creates an account without signing it in (the compat form, which sends people to log in). */
   async register(input: SignupInput): Promise<UserRef> {
-    const username = validateUsername(input.username);
+    const username = validateNewUsername(input.username);
     const email = validateEmail(input.email);
     validatePassword(input.password, { username, email });
     await this.rateLimits.consumeSignup(input.address);
     const passwordHash = await hashPassword(input.password);
     try {
       return await this.db.user.create({
-        data: { username, usernameKey: usernameKey(username), email, passwordHash },
+        data: {
+          username,
+          usernameKey: usernameKey(username),
+          usernameSkeleton: usernameSkeleton(username),
+          email,
+          passwordHash,
+        },
         select: { id: true, username: true },
       });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new AppError('CONFLICT', 'A user with that username already exists.', { field: 'username' });
+      if (isUniqueViolation(error)) {
+        throw new AppError(
+          'CONFLICT',
+          'A user with that username, or one that looks like it, already exists.',
+          {
+            field: 'username',
+          },
+        );
       }
       throw error;
     }
@@ -89,6 +106,7 @@ export class AccountService {
 
   /** An unknown user and a wrong password fail alike and take the same time. */
   async login(input: { username: string; password: string; address: string }): Promise<SignedIn> {
+    refuseNul(input.username, 'username');
     if (input.username.length === 0 || input.username.length > 150) throw invalidCredentials();
     const key = usernameKey(input.username);
     await this.rateLimits.checkLogin(key, input.address);

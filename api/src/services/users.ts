@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import { AppError, badInput } from './errors.ts';
-import { usernameKey, validateUsername } from './validation.ts';
+import { usernameKey, usernameSkeleton, validateUsername } from './validation.ts';
 
 export interface UserRef {
   id: number;
@@ -9,6 +11,7 @@ export interface UserRef {
 }
 
 const CACHED_USERS = 50_000;
+const BACKFILL_BATCH = 1_000;
 
 /**
  * Looks people up by username. Usernames never change and accounts are never
@@ -40,4 +43,53 @@ export class UserDirectory {
     if (peer.id === viewer.id) throw badInput(field, 'You cannot message yourself.');
     return peer;
   }
+
+  /**
+   * Gives accounts made before usernames had skeletons theirs (SQL cannot compute UTS #39
+   * skeletons, so the migration leaves them NULL). Idempotent and safe beside other instances:
+   * only NULL rows are touched, oldest first, and a skeleton already taken is left alone, so of
+   * two existing look-alikes the older keeps it and the newer stays NULL (reported, not renamed).
+   */
+  async backfillSkeletons(log: Logger): Promise<void> {
+    let afterId = 0;
+    for (;;) {
+      const batch = await this.db.user.findMany({
+        where: { usernameSkeleton: null, id: { gt: afterId } },
+        select: { id: true, username: true },
+        orderBy: { id: 'asc' },
+        take: BACKFILL_BATCH,
+      });
+      if (batch.length === 0) break;
+      afterId = batch[batch.length - 1]!.id;
+      const firstBySkeleton = new Map<string, number>();
+      for (const user of batch) {
+        const skeleton = usernameSkeleton(user.username);
+        if (!firstBySkeleton.has(skeleton)) firstBySkeleton.set(skeleton, user.id);
+      }
+      await this.fillSkeletons([...firstBySkeleton.values()], [...firstBySkeleton.keys()]);
+    }
+    const unfilled = await this.db.user.count({ where: { usernameSkeleton: null } });
+    if (unfilled > 0)
+      log.warn(
+        { accounts: unfilled },
+        'existing accounts whose usernames look like older ones keep no skeleton',
+      );
+  }
+
+  private async fillSkeletons(ids: number[], skeletons: string[], retries = 3): Promise<void> {
+    try {
+      await this.db.$executeRaw`
+        UPDATE users SET username_skeleton = given.skeleton
+        FROM unnest(${ids}::int[], ${skeletons}::text[]) AS given(id, skeleton)
+        WHERE users.id = given.id AND users.username_skeleton IS NULL
+          AND NOT EXISTS (SELECT 1 FROM users taken WHERE taken.username_skeleton = given.skeleton)`;
+    } catch (error) {
+      // A signup (or another instance) took one of these skeletons meanwhile: the retry skips it.
+      if (retries > 0 && isUniqueViolation(error)) return this.fillSkeletons(ids, skeletons, retries - 1);
+      throw error;
+    }
+  }
 }
+
+export const isUniqueViolation = (error: unknown) =>
+  error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';

@@ -24,8 +24,18 @@ const field = (body: unknown, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
-/** Only a same-site path: `//host` and `/\host` would leave the site (an open redirect). */
-const safeNext = (next: string) => (/^\/(?![/\\])[^\\\s]*$/.test(next) ? next : '/');
+/**
+ * Only a same-site path: `//host` and `/\host` would leave the site (an open redirect). A Location
+ * header must be ASCII, so anything else is percent-encoded (as UTF-8, as a browser would).
+ */
+const safeNext = (next: string) => {
+  if (!/^\/(?![/\\])[^\\\s]*$/.test(next)) return '/';
+  try {
+    return next.replace(/[^\x21-\x7e]+/g, encodeURIComponent);
+  } catch {
+    return '/'; // a lone surrogate has no UTF-8 form
+  }
+};
 
 function renderErrors(template: string, messages: string[]) {
   if (messages.length === 0) return template;
@@ -124,10 +134,17 @@ export const compatPages =
       }
     });
 
-    server.get('/logout/', async (request, reply) => {
+    const logOut = async (request: FastifyRequest, reply: FastifyReply) => {
       const viewer = await services.accounts.authenticate(sessionToken(request));
       if (viewer) await services.accounts.logout(viewer);
       cookieSessionCarrier(request, reply, deps.sessionMaxAgeMs).clear();
       return reply.redirect('/login/', 302);
-    });
+    };
+    server.post('/logout/', { preHandler: refuseForeignOrigin }, logOut);
+    // Old clients log out with a link. A link on another site must not end the session, so a
+    // GET counts only when the browser says it comes from our own pages (Origin, Referer or
+    // Sec-Fetch-Site); otherwise it just goes to the chat, still signed in.
+    server.get('/logout/', (request, reply) =>
+      originAllowed(request, { required: true }) ? logOut(request, reply) : reply.redirect('/', 302),
+    );
   };

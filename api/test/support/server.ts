@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/env.ts';
 
@@ -25,6 +25,8 @@ export async function startTestServer(options: {
   databaseUrl: string;
   redis?: boolean | { url: string; prefix: string };
   env?: Record<string, string>;
+  /** Where the server logs, for tests that read its log; by default a pino at TEST_LOG_LEVEL. */
+  log?: Logger;
 }): Promise<TestServer> {
   const redis =
     options.redis === true || (options.redis === undefined && process.env.REDIS_URL)
@@ -46,7 +48,7 @@ export async function startTestServer(options: {
     WEB_DIST_DIR: resolve(import.meta.dirname, '../fixtures/web-dist'),
     ...options.env,
   });
-  const app = buildApp(config, pino({ level: config.LOG_LEVEL }));
+  const app = buildApp(config, options.log ?? pino({ level: config.LOG_LEVEL }));
   const { url } = await app.start();
   return { url, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, stop: () => app.stop() };
 }

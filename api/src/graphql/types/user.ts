@@ -1,5 +1,5 @@
 import { requireViewer } from '../../context.ts';
-import { usernameKey } from '../../services/validation.ts';
+import { refuseNul, usernameKey } from '../../services/validation.ts';
 import { builder } from '../builder.ts';
 
 const MAX_USERS_PAGE = 100;
@@ -33,7 +33,7 @@ builder.queryFields((t) => ({
       args: { search: t.arg.string({ required: false }) },
       resolve: (query, _root, args, context) => {
         const viewer = requireViewer(context);
-        const search = args.search?.trim().slice(0, 150);
+        const search = args.search && refuseNul(args.search, 'search').trim().slice(0, 150);
         return context.services.db.user.findMany({
           ...query,
           where: {
