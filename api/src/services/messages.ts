@@ -1,4 +1,6 @@
+import { isDriverAdapterError } from '@prisma/driver-adapter-utils';
 import { LRUCache } from 'lru-cache';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import { messageToWire, userTopic } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -90,6 +92,20 @@ function toView(conversation: DirectConversation, row: MessageRow): MessageView 
   };
 }
 
+/** Whether a raw query failed because this sender already stored a message with this clientId. */
+function isClientIdTaken(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2010') return false;
+  const driverError = (error.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+  if (!isDriverAdapterError(driverError)) return false;
+  const { cause } = driverError;
+  return (
+    cause.kind === 'UniqueConstraintViolation' &&
+    cause.constraint !== undefined &&
+    'index' in cause.constraint &&
+    cause.constraint.index === 'messages_sender_id_client_id_key'
+  );
+}
+
 export const messageCursor = (message: MessageView) => encodeSeqCursor(message.seq);
 
 /** Sending and reading messages: the only place messages are written. */
@@ -135,9 +151,14 @@ export class MessageService {
   }
 
   /**
-   * Commits the message, then tells both people. The seq is taken under the
-   * conversation row's lock in the same statement, so concurrent sends to one
-   * conversation commit in seq order and a resume cursor never skips a row.
+   * Commits the message, then tells both people. One statement locks the
+   * conversation row (the UPDATE), takes the next seq and the time under that
+   * lock, and inserts: concurrent sends to one conversation commit in seq order,
+   * with createdAt never earlier than the previous message's, so a resume cursor
+   * never skips a row and times never go backwards. The clientId is checked
+   * twice: NOT EXISTS answers a plain retry without taking the lock; a retry
+   * racing the first copy fails the insert on the unique (sender, clientId)
+   * index, which undoes the whole statement, the seq bump included.
    */
   async send(
     viewer: UserRef,
@@ -151,15 +172,20 @@ export class MessageService {
     const conversation = await this.openDirect(viewer, to, 'to');
     const inserted = await this.db.$queryRaw<MessageRow[]>`
       WITH bumped AS (
-        UPDATE conversations SET last_seq = last_seq + 1
+        UPDATE conversations
+        SET last_seq = last_seq + 1, last_message_at = GREATEST(clock_timestamp(), last_message_at)
         WHERE id = ${conversation.id}
           AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ${viewer.id} AND client_id = ${clientId})
-        RETURNING id, last_seq
+        RETURNING id, last_seq, last_message_at
       )
-      INSERT INTO messages (conversation_id, seq, sender_id, body, client_id)
-      SELECT id, last_seq, ${viewer.id}, ${body}, ${clientId} FROM bumped
-      ON CONFLICT (sender_id, client_id) DO NOTHING
-      RETURNING id, seq, sender_id AS "senderId", body, client_id AS "clientId", created_at AS "createdAt"`;
+      INSERT INTO messages (conversation_id, seq, sender_id, body, client_id, created_at)
+      SELECT id, last_seq, ${viewer.id}, ${body}, ${clientId}, last_message_at FROM bumped
+      RETURNING id, seq, sender_id AS "senderId", body, client_id AS "clientId", created_at AS "createdAt"`.catch(
+      (error: unknown) => {
+        if (isClientIdTaken(error)) return [];
+        throw error;
+      },
+    );
     const row = inserted[0] ?? (await this.findRetried(conversation, clientId, body));
     const message = toView(conversation, row);
     // Published again on a retry too: that repairs a publish lost after the first commit.
