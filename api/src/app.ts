@@ -94,6 +94,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
         maxBodyLength: config.MESSAGE_MAX_LENGTH,
         maxPageSize: 200,
         maxHistory: config.HISTORY_MAX_MESSAGES,
+        maxHistoryBytes: config.HISTORY_MAX_BYTES,
       }),
     };
 

@@ -46,11 +46,15 @@ export interface MessageLimits {
   maxBodyLength: number;
   /** Largest GraphQL page. */
   maxPageSize: number;
-  /** Largest compat history response. */
+  /** Most messages in one compat history response. */
   maxHistory: number;
+  /** Most message text, in UTF-8 bytes, in one compat history response (at least one message). */
+  maxHistoryBytes: number;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
+/** Rows a compat history response reads per query: it stops at its size caps without loading the rest. */
+const HISTORY_CHUNK = 500;
 const CACHED_CONVERSATIONS = 100_000;
 const emptyPage: MessagePage = { messages: [], hasPreviousPage: false, hasNextPage: false };
 
@@ -239,7 +243,9 @@ export class MessageService {
 
   /**
    * The newest `limit` messages before the message `beforeMessageId` (or the
-   * newest of all), oldest first: the compat history endpoint's paging.
+   * newest of all), oldest first: the compat history endpoint's paging. Never
+   * more than `maxHistory` messages or `maxHistoryBytes` of text; the older
+   * rest is reachable with `beforeMessageId` (`hasPreviousPage`).
    */
   async history(
     viewer: UserRef,
@@ -250,11 +256,31 @@ export class MessageService {
     checkPageSize('limit', limit, this.limits.maxHistory);
     const conversation = await this.findDirect(viewer, peerName, 'peer');
     if (!conversation) return emptyPage;
-    const beforeSeq =
+    let beforeSeq =
       options.beforeMessageId === undefined
         ? null
         : await this.seqOf(conversation, options.beforeMessageId, 'before');
-    return this.readPage(conversation, { forward: false, size: limit, afterSeq: null, beforeSeq });
+    const rows: MessageRow[] = [];
+    let bytes = 0;
+    const page = (hasPreviousPage: boolean): MessagePage => ({
+      messages: rows.reverse().map((row) => toView(conversation, row)),
+      hasPreviousPage,
+      hasNextPage: options.beforeMessageId !== undefined,
+    });
+    for (;;) {
+      // One row past what may still fit shows whether older messages remain.
+      const take = Math.min(HISTORY_CHUNK, limit - rows.length + 1);
+      const chunk = await this.findRows(conversation, { forward: false, take, afterSeq: null, beforeSeq });
+      for (const row of chunk) {
+        const size = Buffer.byteLength(row.body);
+        if (rows.length === limit || (rows.length > 0 && bytes + size > this.limits.maxHistoryBytes))
+          return page(true);
+        rows.push(row);
+        bytes += size;
+      }
+      if (chunk.length < take) return page(false);
+      beforeSeq = chunk.at(-1)!.seq;
+    }
   }
 
   /** The existing conversation with `peerName`, without creating one (reads must not write). */
@@ -276,20 +302,29 @@ export class MessageService {
     return { id: existing.id, viewer, peer };
   }
 
-  private async readPage(
+  /** Up to `take` rows strictly between the two seqs, from the `afterSeq` end when `forward`. */
+  private findRows(
     conversation: DirectConversation,
-    range: { forward: boolean; size: number; afterSeq: number | null; beforeSeq: number | null },
-  ): Promise<MessagePage> {
-    const { forward, size, afterSeq, beforeSeq } = range;
-    const rows = await this.db.message.findMany({
+    range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
+  ): Promise<MessageRow[]> {
+    const { forward, take, afterSeq, beforeSeq } = range;
+    return this.db.message.findMany({
       where: {
         conversationId: conversation.id,
         seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
       },
       orderBy: { seq: forward ? 'asc' : 'desc' },
-      take: size + 1,
+      take,
       select: messageColumns,
     });
+  }
+
+  private async readPage(
+    conversation: DirectConversation,
+    range: { forward: boolean; size: number; afterSeq: number | null; beforeSeq: number | null },
+  ): Promise<MessagePage> {
+    const { forward, size, afterSeq, beforeSeq } = range;
+    const rows = await this.findRows(conversation, { forward, take: size + 1, afterSeq, beforeSeq });
     const more = rows.length > size;
     const pageRows = rows.slice(0, size);
     if (!forward) pageRows.reverse();
