@@ -10,7 +10,7 @@ import { createDatabase } from './db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
 import { applyMigrations } from './db/migrations.ts';
 import type { Config } from './env.ts';
-import { createGraphQLServer } from './graphql/yoga.ts';
+import { createGraphQLServer, queryLimits } from './graphql/yoga.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
 import { MessageService } from './services/messages.ts';
@@ -92,7 +92,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       }),
       messages: new MessageService(db, bus, users, rateLimits, {
         maxBodyLength: config.MESSAGE_MAX_LENGTH,
-        maxPageSize: 200,
+        maxPageSize: queryLimits.maxPageSize,
         maxHistory: config.HISTORY_MAX_MESSAGES,
         maxHistoryBytes: config.HISTORY_MAX_BYTES,
       }),
