@@ -12,7 +12,7 @@ import { createDatabase } from './db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
 import { applyMigrations } from './db/migrations.ts';
 import type { Config } from './env.ts';
-import { createGraphQLServer } from './graphql/yoga.ts';
+import { createGraphQLServer, queryLimits } from './graphql/yoga.ts';
 import { Drain } from './delivery/drain.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
@@ -112,8 +112,9 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     await users.backfillSkeletons(log);
     const messages = new MessageService(db, bus, users, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
-      maxPageSize: 200,
+      maxPageSize: queryLimits.maxPageSize,
       maxHistory: config.HISTORY_MAX_MESSAGES,
+      maxHistoryBytes: config.HISTORY_MAX_BYTES,
     });
     const services: Services = {
       db,

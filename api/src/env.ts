@@ -58,6 +58,7 @@ const envSchema = z.object({
 
   MESSAGE_MAX_LENGTH: positiveInt.max(100_000).default(4000),
   HISTORY_MAX_MESSAGES: positiveInt.default(10_000),
+  HISTORY_MAX_BYTES: positiveInt.default(1024 * 1024),
   WS_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt.default(50),
   WS_MAX_SOCKETS_PER_USER: positiveInt.default(20),

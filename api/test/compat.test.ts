@@ -231,6 +231,66 @@ describe('history JSON', () => {
       expect((await fetch(url(query), { headers })).status, query).toBe(400);
     }
   });
+
+  /** A conversation of `total` messages, "first" then "2", "3", … each followed by `padding`, stored as sends store them. */
+  async function longConversation(total: number, padding: string) {
+    const [alice, bob] = await Promise.all([signup(server()), signup(server())]);
+    const first = (await sendMessage(server(), alice, bob.username, 'first')).data!.sendMessage;
+    const sql = await connectSql(harness.database.url);
+    harness.defer(() => sql.end());
+    await sql.query(
+      `WITH conversation AS (
+         UPDATE conversations SET last_seq = $3 WHERE id = (SELECT conversation_id FROM messages WHERE id = $1) RETURNING id
+       )
+       INSERT INTO messages (conversation_id, seq, sender_id, body)
+       SELECT conversation.id, seq, $2, seq || $4 FROM conversation, generate_series(2, $3) AS seq`,
+      [first.id, Number(alice.id), total, padding],
+    );
+    const expected = ['first', ...Array.from({ length: total - 1 }, (_, index) => String(index + 2))];
+    return { alice, bob, expected };
+  }
+
+  it('still answers a conversation under both caps whole without ?limit=', async () => {
+    const { alice, bob, expected } = await longConversation(1_234, '');
+    const response = await fetch(`${server().url}/api/messages/${alice.username}/${bob.username}/`, {
+      headers: { cookie: `sessionid=${alice.token}` },
+    });
+    const history = (await response.json()) as { messages: Array<{ message: string }>; has_more: boolean };
+    expect(history.has_more).toBe(false);
+    expect(history.messages.map((message) => message.message)).toEqual(expected);
+  });
+
+  it('bounds every answer by message text too, with the older rest reachable by ?before=', async () => {
+    // 600 messages of 4,000 two-byte characters: 4.8 MB of text.
+    const { alice, bob, expected } = await longConversation(601, 'é'.repeat(3990));
+    const url = (query: string) => `${server().url}/api/messages/${alice.username}/${bob.username}/${query}`;
+    const headers = { cookie: `sessionid=${alice.token}` };
+    type History = { messages: Array<{ message: string; id: string }>; has_more: boolean };
+    const read = async (query: string) => {
+      const response = await fetch(url(query), { headers });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      // The default cap is 1 MiB of message text; the JSON around it adds little.
+      expect(Buffer.byteLength(text)).toBeLessThan(1.1 * 1024 * 1024);
+      return JSON.parse(text) as History;
+    };
+
+    for (const query of ['', '?limit=10000']) {
+      const newest = await read(query);
+      expect(newest.has_more, query).toBe(true);
+      expect(newest.messages.length).toBeGreaterThan(0);
+      expect(newest.messages.at(-1)!.message).toMatch(/^601é/);
+    }
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await read(before === undefined ? '' : `?before=${before}`);
+      seen.unshift(...page.messages.map((message) => message.message.replace(/é+$/, '')));
+      if (!page.has_more) break;
+      before = page.messages[0]!.id;
+    }
+    expect(seen).toEqual(expected);
+  });
 });
 
 describe('the chat WebSocket', () => {

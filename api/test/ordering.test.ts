@@ -153,3 +153,76 @@ describe('commit order', () => {
     expect(received).toEqual(commitOrder.slice(1));
   });
 });
+
+describe('the write path', () => {
+  /** The conversation's counter and stored seqs, straight from PostgreSQL. */
+  async function stored(conversationId: number) {
+    const client = await sql();
+    const { rows } = await client.query(
+      `SELECT c.last_seq AS "lastSeq", coalesce(array_agg(m.seq ORDER BY m.seq) FILTER (WHERE m.seq IS NOT NULL), '{}') AS seqs
+       FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id
+       WHERE c.id = $1 GROUP BY c.id`,
+      [conversationId],
+    );
+    return rows[0] as { lastSeq: number; seqs: number[] };
+  }
+
+  it('racing retries of one clientId store one message and leave no seq hole', async () => {
+    const [alice, bob] = await Promise.all([signup(harness.server), signup(harness.server)]);
+    const { conversationId } = await conversationOf(alice, bob);
+    for (let round = 0; round < 5; round++) {
+      const retries = Array.from({ length: 20 }, () =>
+        sendMessage(harness.server, alice, bob.username, `retried ${round}`, `race-${round}`),
+      );
+      const others = Array.from({ length: 10 }, (_, index) =>
+        sendMessage(
+          harness.server,
+          index % 2 ? alice : bob,
+          (index % 2 ? bob : alice).username,
+          `other ${index}`,
+        ),
+      );
+      const answers = await Promise.all(retries);
+      for (const answer of [...answers, ...(await Promise.all(others))])
+        expect(answer.errors).toBeUndefined();
+      expect(new Set(answers.map((answer) => answer.data!.sendMessage.id)).size).toBe(1);
+    }
+    const { lastSeq, seqs } = await stored(conversationId);
+    expect(seqs).toEqual(Array.from({ length: 1 + 5 * 11 }, (_, index) => index + 1));
+    expect(lastSeq).toBe(seqs.length);
+  });
+
+  it('200 concurrent sends: createdAt never goes backwards in seq order', async () => {
+    const [alice, bob] = await Promise.all([signup(harness.server), signup(harness.server)]);
+    const { conversationId } = await conversationOf(alice, bob);
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        sendMessage(harness.server, index % 2 ? alice : bob, (index % 2 ? bob : alice).username, `m${index}`),
+      ),
+    );
+    for (const answer of answers) expect(answer.errors).toBeUndefined();
+    const client = await sql();
+    const { rows } = await client.query(
+      `SELECT seq, created_at AS "createdAt", lag(created_at) OVER (ORDER BY seq) AS "previous"
+       FROM messages WHERE conversation_id = $1 ORDER BY seq`,
+      [conversationId],
+    );
+    expect(rows).toHaveLength(201);
+    const backwards = rows.filter((row) => row.previous !== null && row.createdAt < row.previous);
+    expect(backwards).toEqual([]);
+  });
+
+  it('stamps a message no earlier than the previous one when the clock is behind it', async () => {
+    const [alice, bob] = await Promise.all([signup(harness.server), signup(harness.server)]);
+    const { conversationId, firstId } = await conversationOf(alice, bob);
+    const client = await sql();
+    // As if the previous send ran while the clock was an hour ahead, and the clock has since stepped back.
+    const { rows } = await client.query(
+      `WITH ahead AS (UPDATE messages SET created_at = created_at + interval '1 hour' WHERE id = $1 RETURNING created_at)
+       UPDATE conversations SET last_message_at = (SELECT created_at FROM ahead) WHERE id = $2 RETURNING last_message_at AS "ahead"`,
+      [firstId, conversationId],
+    );
+    const next = (await sendMessage(harness.server, bob, alice.username, 'after the step')).data!.sendMessage;
+    expect(new Date(next.createdAt).getTime()).toBeGreaterThanOrEqual(rows[0].ahead.getTime());
+  });
+});

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../context.ts';
 import type { Config } from '../env.ts';
 import { createErrorMasker } from './errors.ts';
+import { useQueryCostLimit } from './query-cost.ts';
 import { schema } from './schema.ts';
 
 /**
@@ -14,6 +15,9 @@ import { schema } from './schema.ts';
  * query with room to spare. Introspection is never exempt (armor's
  * `ignoreIntrospection` on depth would let an unbounded `__schema { … ofType … }`
  * through); where it is enabled, the depth allows GraphiQL's introspection query.
+ * The cost (`query-cost.ts`) counts the fields an operation can resolve, a
+ * connection's selection once per item of its page: one full 200-item page of
+ * messages fits, fourteen do not, whether the page size is a literal or a variable.
  */
 export const queryLimits = {
   maxDepth: 8,
@@ -21,7 +25,11 @@ export const queryLimits = {
   maxAliases: 15,
   maxTokens: 1_000,
   maxDirectives: 20,
-  maxCost: 15_000,
+  maxCost: 4_000,
+  /** The page size of `conversation` and `users` without `first`/`last`. */
+  defaultPageSize: 50,
+  /** The largest page any connection returns; a bigger `first`/`last` is refused by its resolver. */
+  maxPageSize: 200,
 } as const;
 
 export function createGraphQLServer(config: Config, log: Logger) {
@@ -35,10 +43,11 @@ export function createGraphQLServer(config: Config, log: Logger) {
       maxAliases: { n: queryLimits.maxAliases },
       maxTokens: { n: queryLimits.maxTokens },
       maxDirectives: { n: queryLimits.maxDirectives },
-      // Introspection's cost is bounded by the depth and token limits, which do count it.
-      costLimit: { maxCost: queryLimits.maxCost, ignoreIntrospection: config.INTROSPECTION },
+      // Replaced by useQueryCostLimit, which also weighs page sizes passed as variables.
+      costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: true },
     }),
+    useQueryCostLimit(queryLimits),
   ];
   // A validation rule rather than Yoga's HTTP-only plugin: graphql-ws validates through the same envelop.
   if (!config.INTROSPECTION)

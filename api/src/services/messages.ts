@@ -1,4 +1,6 @@
+import { isDriverAdapterError } from '@prisma/driver-adapter-utils';
 import { LRUCache } from 'lru-cache';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import { messageToWire, userTopic } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -44,11 +46,15 @@ export interface MessageLimits {
   maxBodyLength: number;
   /** Largest GraphQL page. */
   maxPageSize: number;
-  /** Largest compat history response. */
+  /** Most messages in one compat history response. */
   maxHistory: number;
+  /** Most message text, in UTF-8 bytes, in one compat history response (at least one message). */
+  maxHistoryBytes: number;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
+/** Rows a compat history response reads per query: it stops at its size caps without loading the rest. */
+const HISTORY_CHUNK = 500;
 const CACHED_CONVERSATIONS = 100_000;
 const emptyPage: MessagePage = { messages: [], hasPreviousPage: false, hasNextPage: false };
 
@@ -88,6 +94,20 @@ function toView(conversation: DirectConversation, row: MessageRow): MessageView 
     sender: fromViewer ? conversation.viewer : conversation.peer,
     receiver: fromViewer ? conversation.peer : conversation.viewer,
   };
+}
+
+/** Whether a raw query failed because this sender already stored a message with this clientId. */
+function isClientIdTaken(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2010') return false;
+  const driverError = (error.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
+  if (!isDriverAdapterError(driverError)) return false;
+  const { cause } = driverError;
+  return (
+    cause.kind === 'UniqueConstraintViolation' &&
+    cause.constraint !== undefined &&
+    'index' in cause.constraint &&
+    cause.constraint.index === 'messages_sender_id_client_id_key'
+  );
 }
 
 export const messageCursor = (message: MessageView) => encodeSeqCursor(message.seq);
@@ -135,9 +155,14 @@ export class MessageService {
   }
 
   /**
-   * Commits the message, then tells both people. The seq is taken under the
-   * conversation row's lock in the same statement, so concurrent sends to one
-   * conversation commit in seq order and a resume cursor never skips a row.
+   * Commits the message, then tells both people. One statement locks the
+   * conversation row (the UPDATE), takes the next seq and the time under that
+   * lock, and inserts: concurrent sends to one conversation commit in seq order,
+   * with createdAt never earlier than the previous message's, so a resume cursor
+   * never skips a row and times never go backwards. The clientId is checked
+   * twice: NOT EXISTS answers a plain retry without taking the lock; a retry
+   * racing the first copy fails the insert on the unique (sender, clientId)
+   * index, which undoes the whole statement, the seq bump included.
    */
   async send(
     viewer: UserRef,
@@ -151,15 +176,20 @@ export class MessageService {
     const conversation = await this.openDirect(viewer, to, 'to');
     const inserted = await this.db.$queryRaw<MessageRow[]>`
       WITH bumped AS (
-        UPDATE conversations SET last_seq = last_seq + 1
+        UPDATE conversations
+        SET last_seq = last_seq + 1, last_message_at = GREATEST(clock_timestamp(), last_message_at)
         WHERE id = ${conversation.id}
           AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ${viewer.id} AND client_id = ${clientId})
-        RETURNING id, last_seq
+        RETURNING id, last_seq, last_message_at
       )
-      INSERT INTO messages (conversation_id, seq, sender_id, body, client_id)
-      SELECT id, last_seq, ${viewer.id}, ${body}, ${clientId} FROM bumped
-      ON CONFLICT (sender_id, client_id) DO NOTHING
-      RETURNING id, seq, sender_id AS "senderId", body, client_id AS "clientId", created_at AS "createdAt"`;
+      INSERT INTO messages (conversation_id, seq, sender_id, body, client_id, created_at)
+      SELECT id, last_seq, ${viewer.id}, ${body}, ${clientId}, last_message_at FROM bumped
+      RETURNING id, seq, sender_id AS "senderId", body, client_id AS "clientId", created_at AS "createdAt"`.catch(
+      (error: unknown) => {
+        if (isClientIdTaken(error)) return [];
+        throw error;
+      },
+    );
     const row = inserted[0] ?? (await this.findRetried(conversation, clientId, body));
     const message = toView(conversation, row);
     // Published again on a retry too: that repairs a publish lost after the first commit.
@@ -213,7 +243,9 @@ export class MessageService {
 
   /**
    * The newest `limit` messages before the message `beforeMessageId` (or the
-   * newest of all), oldest first: the compat history endpoint's paging.
+   * newest of all), oldest first: the compat history endpoint's paging. Never
+   * more than `maxHistory` messages or `maxHistoryBytes` of text; the older
+   * rest is reachable with `beforeMessageId` (`hasPreviousPage`).
    */
   async history(
     viewer: UserRef,
@@ -224,11 +256,31 @@ export class MessageService {
     checkPageSize('limit', limit, this.limits.maxHistory);
     const conversation = await this.findDirect(viewer, peerName, 'peer');
     if (!conversation) return emptyPage;
-    const beforeSeq =
+    let beforeSeq =
       options.beforeMessageId === undefined
         ? null
         : await this.seqOf(conversation, options.beforeMessageId, 'before');
-    return this.readPage(conversation, { forward: false, size: limit, afterSeq: null, beforeSeq });
+    const rows: MessageRow[] = [];
+    let bytes = 0;
+    const page = (hasPreviousPage: boolean): MessagePage => ({
+      messages: rows.reverse().map((row) => toView(conversation, row)),
+      hasPreviousPage,
+      hasNextPage: options.beforeMessageId !== undefined,
+    });
+    for (;;) {
+      // One row past what may still fit shows whether older messages remain.
+      const take = Math.min(HISTORY_CHUNK, limit - rows.length + 1);
+      const chunk = await this.findRows(conversation, { forward: false, take, afterSeq: null, beforeSeq });
+      for (const row of chunk) {
+        const size = Buffer.byteLength(row.body);
+        if (rows.length === limit || (rows.length > 0 && bytes + size > this.limits.maxHistoryBytes))
+          return page(true);
+        rows.push(row);
+        bytes += size;
+      }
+      if (chunk.length < take) return page(false);
+      beforeSeq = chunk.at(-1)!.seq;
+    }
   }
 
   /** The existing conversation with `peerName`, without creating one (reads must not write). */
@@ -250,20 +302,29 @@ export class MessageService {
     return { id: existing.id, viewer, peer };
   }
 
-  private async readPage(
+  /** Up to `take` rows strictly between the two seqs, from the `afterSeq` end when `forward`. */
+  private findRows(
     conversation: DirectConversation,
-    range: { forward: boolean; size: number; afterSeq: number | null; beforeSeq: number | null },
-  ): Promise<MessagePage> {
-    const { forward, size, afterSeq, beforeSeq } = range;
-    const rows = await this.db.message.findMany({
+    range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
+  ): Promise<MessageRow[]> {
+    const { forward, take, afterSeq, beforeSeq } = range;
+    return this.db.message.findMany({
       where: {
         conversationId: conversation.id,
         seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
       },
       orderBy: { seq: forward ? 'asc' : 'desc' },
-      take: size + 1,
+      take,
       select: messageColumns,
     });
+  }
+
+  private async readPage(
+    conversation: DirectConversation,
+    range: { forward: boolean; size: number; afterSeq: number | null; beforeSeq: number | null },
+  ): Promise<MessagePage> {
+    const { forward, size, afterSeq, beforeSeq } = range;
+    const rows = await this.findRows(conversation, { forward, take: size + 1, afterSeq, beforeSeq });
     const more = rows.length > size;
     const pageRows = rows.slice(0, size);
     if (!forward) pageRows.reverse();

@@ -71,13 +71,13 @@ export class Conversation {
     this.#startCursor = page.pageInfo.startCursor ?? this.#startCursor;
   }
 
-  /** Subscribes from the last message we hold, so a resumed stream replays exactly what was missed. */
+  /** Subscribes from the last message the stream or history gave us, so a resumed stream replays exactly what was missed. */
   goLive() {
     if (this.#live || this.#loading) return;
     this.#live = this.urql
-      .subscription(MessageAddedSubscription, { peer: this.peer, after: this.log.lastId })
+      .subscription(MessageAddedSubscription, { peer: this.peer, after: this.log.resumeAfter })
       .subscribe((result) => {
-        if (result.data) this.log.receive(result.data.messageAdded);
+        if (result.data) this.log.receiveStreamed(result.data.messageAdded);
       });
   }
 

@@ -32,27 +32,37 @@ const fromServer = (message: Message): ShownMessage => ({
  */
 export class MessageLog {
   #messages = $state<ShownMessage[]>([]);
+  #resumeAfter: string | null = null;
 
   get messages(): readonly ShownMessage[] {
     return this.#messages;
   }
 
-  /** The newest stored message's id: where a resumed subscription picks up. */
-  get lastId(): string | null {
-    for (let index = this.#messages.length - 1; index >= 0; index--) {
-      const id = this.#messages[index]!.id;
-      if (id !== null) return id;
-    }
-    return null;
+  /**
+   * Where a resumed subscription picks up: the last message the stream
+   * delivered, or before that the newest of the first history page. Both know
+   * every message up to theirs. A send's answer or an inbox event does not: a
+   * peer's message committed just before it may not have reached us yet.
+   */
+  get resumeAfter(): string | null {
+    return this.#resumeAfter;
   }
 
   /** Older messages from a history page, put before everything shown. */
   prepend(page: readonly Message[]) {
+    // Only the first page is the newest; later ones are older than anything streamed.
+    this.#resumeAfter ??= page.at(-1)?.id ?? null;
     const known = new Set(this.#messages.map((message) => message.id));
     this.#messages = [...page.filter((message) => !known.has(message.id)).map(fromServer), ...this.#messages];
   }
 
-  /** A stored message (live, or the answer to our send): replaces our pending copy, never repeats. */
+  /** The next message of the conversation's stream, in commit order: shown, and the resume point. */
+  receiveStreamed(message: Message) {
+    this.#resumeAfter = message.id;
+    this.receive(message);
+  }
+
+  /** A stored message from outside the stream (our send's answer, the inbox): replaces our pending copy, never repeats. */
   receive(message: Message) {
     if (this.#messages.some((shown) => shown.id === message.id)) return;
     const shown = fromServer(message);
