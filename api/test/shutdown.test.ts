@@ -2,49 +2,57 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connected, signup, subscribeToConversation, wsClient } from './support/clients.ts';
+import { ChatSocket } from './support/compat-clients.ts';
+import { connectSql } from './support/database.ts';
 import { useTestServer } from './support/harness.ts';
 import { freePort } from './support/ports.ts';
 
 const harness = useTestServer();
 
+/** `main.ts` in a child process, as `npm start` runs it, resolved once it says it listens. */
+async function startMain(env: Record<string, string> = {}) {
+  const port = await freePort();
+  // The zero-setup default: no REDIS_URL, whatever the machine running the tests exports.
+  const inherited = { ...process.env };
+  delete inherited.REDIS_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../src/main.ts')], {
+    env: {
+      ...inherited,
+      DATABASE_URL: harness.database.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      SENDS_PER_USER_BURST: '100000',
+      SENDS_PER_USER_PER_MINUTE: '1000000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  harness.defer(() => child.kill('SIGKILL'));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no start banner in time:\n${output}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('chat listening on')) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+  });
+  const server = { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
+  return { child, exited, server, port, output: () => output };
+}
+
 describe('the process', () => {
   it('starts from `main.ts`, says where it listens, and on SIGTERM closes sockets with 1001 and exits 0', async () => {
-    const port = await freePort();
-    // The zero-setup default: no REDIS_URL, whatever the machine running the tests exports.
-    const inherited = { ...process.env };
-    delete inherited.REDIS_URL;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(import.meta.dirname, '../src/main.ts')],
-      {
-        env: {
-          ...inherited,
-          DATABASE_URL: harness.database.url,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'info',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    harness.defer(() => child.kill('SIGKILL'));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    let output = '';
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no start banner in time:\n${output}`)), 30_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('chat listening on')) {
-          clearTimeout(timer);
-          ready();
-        }
-      });
-    });
+    const { child, exited, server, port, output: printed } = await startMain();
+    const output = printed();
     expect(output).toContain(`http://localhost:${port}`);
     expect(output).toContain('database: external');
     expect(output).toContain('pubsub: in-process');
 
-    const server = { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
     const [alice, bob] = await Promise.all([signup(server), signup(server)]);
     const client = wsClient(server, alice.token);
     harness.defer(() => client.dispose());
@@ -58,4 +66,39 @@ describe('the process', () => {
     expect(await closed).toBe(1001);
     expect(await exited).toBe(0);
   });
+
+  it('on SIGTERM answers every compat frame it committed before closing: no send is left without its echo', async () => {
+    const { child, exited, server } = await startMain();
+    const users = await Promise.all(Array.from({ length: 6 }, () => signup(server)));
+    const pairs = [0, 2, 4].map((index) => [users[index]!, users[index + 1]!] as const);
+    const sockets = await Promise.all(
+      pairs.map(([me, peer]) => ChatSocket.open(server, me.username, peer.username, me.token)),
+    );
+    for (const socket of sockets) harness.defer(() => socket.socket.terminate());
+
+    const FRAMES = 300;
+    for (const socket of sockets) {
+      for (let index = 0; index < FRAMES; index++) socket.send({ message: `frame ${index}` });
+    }
+    await sockets[0]!.waitFor(() => sockets[0]!.frames.length >= 20, 'the first echoes');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await Promise.all(sockets.map((socket) => socket.closed()));
+
+    const sql = await connectSql(harness.database.url);
+    harness.defer(() => sql.end());
+    for (const [index, [me]] of pairs.entries()) {
+      const { rows } = await sql.query<{ body: string }>(
+        'SELECT body FROM messages JOIN users ON users.id = sender_id WHERE username = $1 ORDER BY seq',
+        [me.username],
+      );
+      const echoed = sockets[index]!.frames.filter((frame) => frame.sender === me.username).map(
+        (frame) => frame.message,
+      );
+      expect(echoed).toEqual(rows.map((row) => row.body));
+      // Every frame the server took up was either stored (and echoed) or refused in words.
+      const refused = sockets[index]!.frames.filter((frame) => frame.error !== undefined);
+      expect(refused.every((frame) => frame.error!.includes('restarting'))).toBe(true);
+    }
+  }, 60_000);
 });
