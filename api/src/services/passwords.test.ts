@@ -1,6 +1,7 @@
+import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors.ts';
-import { hashPassword, validatePassword, verifyPassword } from './passwords.ts';
+import { hashForUnknownUser, hashPassword, validatePassword, verifyPassword } from './passwords.ts';
 
 const reason = (password: string, username = 'alice', email = 'alice@example.com') => {
   try {
@@ -41,7 +42,14 @@ describe('password hashing', () => {
     expect(await hashPassword('Lantern-Tulip-1987')).not.toBe(await hashPassword('Lantern-Tulip-1987'));
   });
 
-  it('fails an unknown user after doing the same work as a wrong password', async () => {
+  it('fails an unknown user after the same argon2 work as a wrong password', async () => {
+    // `$argon2id$v=19$m=…,t=…,p=…$salt$hash`: the algorithm, version and cost parameters.
+    const parameters = (hash: string) => hash.split('$').slice(1, 4).join('$');
+    const unknownUser = await hashForUnknownUser();
+    expect(parameters(unknownUser)).toBe(parameters(await hashPassword('Lantern-Tulip-1987')));
+    // Well formed, so argon2 runs the whole verification on it instead of refusing it at once.
+    await expect(verify(unknownUser, 'anything at all')).resolves.toBe(false);
     expect(await verifyPassword(null, 'anything at all')).toBe(false);
+    expect(await verifyPassword(null, 'not the password of anyone')).toBe(false);
   });
 });

@@ -10,15 +10,17 @@ const commonPasswords = new Set(dictionary['passwords-common']);
 
 export const hashPassword = (password: string) => hash(password, ARGON2_OPTIONS);
 
+let unknownUserHash: Promise<string> | undefined;
+
 /**
- * Verified against when the username is unknown, so that an unknown user and a
- * wrong password take the same time and cannot be told apart.
+ * Verified against when the username is unknown: a real hash made with the same
+ * parameters as every stored one, so that an unknown user costs the same argon2
+ * verification as a wrong password and the two cannot be told apart.
  */
-let dummyHash: Promise<string> | undefined;
+export const hashForUnknownUser = () => (unknownUserHash ??= hashPassword('not the password of anyone'));
 
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
-  dummyHash ??= hashPassword('not the password of anyone');
-  const matches = await verify(storedHash ?? (await dummyHash), password).catch(() => false);
+  const matches = await verify(storedHash ?? (await hashForUnknownUser()), password).catch(() => false);
   return storedHash !== null && matches;
 }
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports.ts';
 
-export const NGINX = '/usr/sbin/nginx';
+/** Debian's nginx unless NGINX_BINARY names another. */
+export const NGINX = process.env.NGINX_BINARY ?? '/usr/sbin/nginx';
 export const NGINX_CONFIG = resolve(import.meta.dirname, '../../../nginx.conf');
 export const nginxInstalled = () => existsSync(NGINX);
 
@@ -36,9 +37,20 @@ export async function startNginx(upstreams: string[]) {
     ['-p', prefix, '-c', config, '-g', `daemon off; pid ${prefix}/nginx.pid; error_log ${prefix}/error.log;`],
     { stdio: 'ignore' },
   );
+  // Either ends the wait below with a reason instead of an unhandled error or a timeout.
+  let failure: Error | undefined;
+  nginx.once('error', (error) => {
+    failure = new Error(`cannot run nginx at ${NGINX} (${error.message}): apt-get install -y nginx`, {
+      cause: error,
+    });
+  });
+  nginx.once('exit', (code) => {
+    failure ??= new Error(`nginx exited with ${code} before it was ready; see ${prefix}/error.log`);
+  });
   const url = `http://127.0.0.1:${port}`;
   const end = Date.now() + 10_000;
   for (;;) {
+    if (failure) throw failure;
     const ready = await fetch(`${url}/healthz`).then(
       (response) => response.ok,
       () => false,

@@ -33,13 +33,12 @@ describe('MessageBubble', () => {
     await destroy();
   });
 
-  it('shows the time in local time in a <time> element', async () => {
+  it("shows the time in the reader's time zone and locale in a <time> element", async () => {
     const { target, destroy } = render({ message: shown('hi'), mine: true, onretry: () => {} });
     const time = target.querySelector('time')!;
     expect(time.getAttribute('datetime')).toBe('2026-11-24T09:30:00.000Z');
-    expect(time.textContent).toBe(
-      new Date('2026-11-24T09:30:00.000Z').toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
-    );
+    // 09:30 UTC for a reader in India (UTC+5:30) with a German locale (web/vite.config.ts).
+    expect(time.textContent).toBe('15:00');
     await destroy();
   });
 
