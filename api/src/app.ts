@@ -157,6 +157,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
       // Sends the Referer to our own pages only: an old client's GET /logout/ link needs it.
       referrerPolicy: { policy: 'same-origin' },
+      frameguard: { action: 'deny' },
     });
     await server.register(fastifyCookie);
     const socketErrors = new LogThrottle();

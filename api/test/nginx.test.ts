@@ -67,11 +67,13 @@ describe('nginx.conf', () => {
     expect(output).toBe('');
   });
 
-  it('sets the security headers', async () => {
+  it('passes the security headers through once each', async () => {
     const response = await fetch(`${proxied.url}/login/`, { headers: { 'accept-encoding': 'gzip' } });
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
+    expect(response.headers.get('permissions-policy')).toContain('camera=()');
     expect(response.headers.get('server')).toBe('nginx');
   });
 
