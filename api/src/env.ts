@@ -69,7 +69,8 @@ const envSchema = z.object({
   MAX_CONNECTIONS: positiveInt.default(10_000),
   SHUTDOWN_TIMEOUT: duration.prefault('10s'),
 
-  LOGIN_FAILURES_PER_ACCOUNT: positiveInt.default(5),
+  LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: positiveInt.default(5),
+  LOGIN_FAILURES_PER_ACCOUNT: positiveInt.default(100),
   LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(20),
   LOGIN_FAILURE_WINDOW: duration.prefault('15m'),
   SIGNUPS_PER_ADDRESS_PER_HOUR: positiveInt.default(10),

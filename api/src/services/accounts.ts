@@ -109,16 +109,15 @@ export class AccountService {
     refuseNul(input.username, 'username');
     if (input.username.length === 0 || input.username.length > 150) throw invalidCredentials();
     const key = usernameKey(input.username);
-    await this.rateLimits.checkLogin(key, input.address);
+    await this.rateLimits.consumeLoginAttempt(key, input.address);
     const user = await this.db.user.findUnique({
       where: { usernameKey: key },
       select: { id: true, username: true, passwordHash: true },
     });
     if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
-      await this.rateLimits.recordLoginFailure(key, input.address);
       throw invalidCredentials();
     }
-    await this.rateLimits.recordLoginSuccess(key);
+    await this.rateLimits.recordLoginSuccess(key, input.address);
     return this.startSession({ id: user.id, username: user.username });
   }
 
