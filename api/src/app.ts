@@ -116,15 +116,22 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       maxHistory: config.HISTORY_MAX_MESSAGES,
       maxHistoryBytes: config.HISTORY_MAX_BYTES,
     });
+    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
     const services: Services = {
       db,
       bus,
       log,
       users,
-      accounts: new AccountService(db, bus, rateLimits, {
-        idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
-        maxAgeMs: config.SESSION_MAX_AGE,
-      }),
+      accounts: new AccountService(
+        db,
+        bus,
+        rateLimits,
+        {
+          idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
+          maxAgeMs: config.SESSION_MAX_AGE,
+        },
+        (sessionIds) => sockets.closeSessions(sessionIds),
+      ),
       messages,
       streams: new MessageStreams(bus, messages, log, config.STREAM_BUFFER_EVENTS),
     };
@@ -134,11 +141,16 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       keepAliveMs: config.WS_KEEPALIVE_INTERVAL,
     };
 
-    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
     const stopRevocations = await bus.subscribe('sessions:revoked', ({ sessionIds }) =>
       sockets.closeSessions(sessionIds),
     );
-    cleanups.push(stopRevocations);
+    // Revocations published while our bus was down are lost: ask PostgreSQL instead.
+    const stopRecheck = bus.onResync(() => {
+      sockets
+        .closeEndedSessions((sessionIds) => services.accounts.liveSessions(sessionIds))
+        .catch((error: unknown) => log.warn({ err: error }, 'could not re-check open sockets’ sessions'));
+    });
+    cleanups.push(stopRevocations, stopRecheck);
 
     const server = Fastify({
       // Per-request logs would cost more than the requests; warnings and errors still show.

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../pubsub.ts';
 import { AppError } from './errors.ts';
@@ -60,6 +61,8 @@ export class AccountService {
     private readonly bus: EventBus,
     private readonly rateLimits: RateLimits,
     private readonly sessionPolicy: SessionPolicy,
+    /** Closes this instance's sockets of ended sessions at once, without a round trip through the bus. */
+    private readonly closeLocalSockets: (sessionIds: string[]) => void,
   ) {}
 
   /** Often enough that an active session never reaches its idle timeout. */
@@ -168,9 +171,26 @@ export class AccountService {
     };
   }
 
-  /** Revokes at once: the row goes, and every instance closes the session's sockets. */
+  /**
+   * Revokes at once: the row goes, this instance closes the session's sockets
+   * itself, and the others hear it through the bus (or, when they missed it,
+   * find the row gone when their bus reconnects: see `liveSessions`).
+   */
   async logout(viewer: Viewer): Promise<void> {
     await this.db.session.deleteMany({ where: { id: viewer.sessionId } });
+    this.closeLocalSockets([viewer.sessionId]);
     await this.bus.publish('sessions:revoked', { sessionIds: [viewer.sessionId] });
+  }
+
+  /** Which of these sessions still stand: neither deleted nor past their absolute or idle expiry. */
+  async liveSessions(sessionIds: string[]): Promise<Set<string>> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM sessions WHERE id = ANY(${sessionIds}::uuid[]) AND NOT ${this.expired()}`;
+    return new Set(rows.map((row) => row.id));
+  }
+
+  private expired(now = Date.now()) {
+    return Prisma.sql`(expires_at <= ${new Date(now)}
+      OR last_seen_at <= ${new Date(now - this.sessionPolicy.idleTimeoutMs)})`;
   }
 }
