@@ -150,7 +150,13 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
         .closeEndedSessions((sessionIds) => services.accounts.liveSessions(sessionIds))
         .catch((error: unknown) => log.warn({ err: error }, 'could not re-check open sockets’ sessions'));
     });
-    cleanups.push(stopRevocations, stopRecheck);
+    cleanups.push(
+      stopRevocations,
+      stopRecheck,
+      services.accounts.startSessionSweep(config.SESSION_SWEEP_INTERVAL, (error) =>
+        log.warn({ err: error }, 'expired-session sweep failed'),
+      ),
+    );
 
     const server = Fastify({
       // Per-request logs would cost more than the requests; warnings and errors still show.

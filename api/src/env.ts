@@ -55,6 +55,7 @@ const envSchema = z.object({
 
   SESSION_IDLE_TIMEOUT: duration.prefault('14d'),
   SESSION_MAX_AGE: duration.prefault('30d'),
+  SESSION_SWEEP_INTERVAL: duration.prefault('10m'),
 
   MESSAGE_MAX_LENGTH: positiveInt.max(100_000).default(4000),
   HISTORY_MAX_MESSAGES: positiveInt.default(10_000),

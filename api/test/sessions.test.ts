@@ -9,7 +9,7 @@ import {
   type TestUser,
 } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
-import { createTestDatabase } from './support/database.ts';
+import { connectSql, createTestDatabase } from './support/database.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
 import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
 
@@ -141,5 +141,50 @@ describe('session expiry', () => {
     expect(at - signedUpAt).toBeGreaterThanOrEqual(2_900);
     await subscription.waitFor(() => subscription.error !== undefined, 'the subscription to end');
     expect(subscription.error).toMatchObject({ code: 4403 });
+  });
+});
+
+describe('expired-session sweep', () => {
+  it('deletes sessions past their absolute or idle expiry without their being presented', async () => {
+    const { url } = await database();
+    const instance = await server({
+      databaseUrl: url,
+      env: { SESSION_SWEEP_INTERVAL: '200ms', SESSION_IDLE_TIMEOUT: '1h' },
+    });
+    const alice = await signup(instance);
+    const sql = await connectSql(url);
+    disposers.push(() => sql.end());
+    const insert = (expiresAt: string, lastSeenAt: string) =>
+      sql.query(
+        `INSERT INTO sessions (id, token_hash, user_id, expires_at, last_seen_at)
+         SELECT gen_random_uuid(), sha256(random()::text::bytea), id, now() + $2::interval, now() + $3::interval
+         FROM users WHERE username = $1 RETURNING id`,
+        [alice.username, expiresAt, lastSeenAt],
+      );
+    const expired = [
+      ...(await insert('-1 minute', '-2 minutes')).rows,
+      ...(await insert('-1 second', '-1 second')).rows,
+      ...(await insert('1 day', '-2 hours')).rows, // idle for longer than the idle timeout
+    ].map((row: { id: string }) => row.id);
+    const live = (await insert('1 day', '-1 minute')).rows[0].id as string;
+
+    const remaining = async () =>
+      (
+        await sql.query(
+          'SELECT id FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)',
+          [alice.username],
+        )
+      ).rows.map((row: { id: string }) => row.id);
+    await vi.waitFor(
+      async () => {
+        const left = await remaining();
+        expect(left.filter((id) => expired.includes(id))).toEqual([]);
+        expect(left).toContain(live);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+    expect((await gql(instance, '{ me { username } }', {}, { token: alice.token })).data!.me).toEqual({
+      username: alice.username,
+    });
   });
 });

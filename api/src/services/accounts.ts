@@ -39,6 +39,9 @@ export interface SessionPolicy {
   maxAgeMs: number;
 }
 
+/** Expired sessions deleted per statement by the sweep: short locks, however many have piled up. */
+const SWEEP_BATCH = 1000;
+
 /** Touching last_seen_at on every request would be a write per request; once a minute is enough. */
 const MAX_TOUCH_INTERVAL_MS = 60_000;
 
@@ -192,5 +195,36 @@ export class AccountService {
   private expired(now = Date.now()) {
     return Prisma.sql`(expires_at <= ${new Date(now)}
       OR last_seen_at <= ${new Date(now - this.sessionPolicy.idleTimeoutMs)})`;
+  }
+
+  /**
+   * Deletes expired sessions every `intervalMs` (they are otherwise deleted
+   * only when presented), in bounded batches; SKIP LOCKED lets several
+   * instances sweep at once without waiting on each other. The returned stop
+   * waits for a sweep in progress.
+   */
+  startSessionSweep(intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
+    let stopped = false;
+    let running: Promise<void> | undefined;
+    const sweep = async () => {
+      try {
+        while (!stopped) {
+          const deleted = await this.db.$executeRaw`
+            DELETE FROM sessions WHERE id IN (
+              SELECT id FROM sessions WHERE ${this.expired()} LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)`;
+          if (deleted < SWEEP_BATCH) break;
+        }
+      } catch (error) {
+        onError(error);
+      }
+    };
+    const timer = setInterval(() => {
+      running ??= sweep().finally(() => (running = undefined));
+    }, intervalMs).unref();
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    };
   }
 }
