@@ -17,6 +17,8 @@ import { Drain } from './delivery/drain.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
+import { ChatEvents } from './services/chat-events.ts';
+import { ConversationService } from './services/conversations.ts';
 import { MessageStreams } from './services/message-stream.ts';
 import { MessageService } from './services/messages.ts';
 import { RateLimits } from './services/rate-limits.ts';
@@ -110,7 +112,10 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     );
     const users = new UserDirectory(db);
     await users.backfillSkeletons(log);
-    const messages = new MessageService(db, bus, users, rateLimits, {
+    const conversations = new ConversationService(db, bus, users, {
+      maxGroupMembers: config.MAX_GROUP_MEMBERS,
+    });
+    const messages = new MessageService(db, bus, users, conversations, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
       maxPageSize: queryLimits.maxPageSize,
       maxHistory: config.HISTORY_MAX_MESSAGES,
@@ -132,8 +137,10 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
         },
         (sessionIds) => sockets.closeSessions(sessionIds),
       ),
+      conversations,
       messages,
       streams: new MessageStreams(bus, messages, log, config.STREAM_BUFFER_EVENTS),
+      events: new ChatEvents(db, bus, messages, log, config.STREAM_BUFFER_EVENTS),
     };
     const drain = new Drain();
     const socketFlow = {
