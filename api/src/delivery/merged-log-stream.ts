@@ -151,7 +151,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
       const { entry } = live;
       if (!this.#isNew(entry)) continue;
       const known = this.#position.logs.get(entry.log);
-      if (known?.seq === entry.seq - 1) return this.#advance(entry);
+      if (known ? known.seq === entry.seq - 1 : entry.seq === 1) return this.#advance(entry);
       // A gap, or a log not seen yet whose earlier entries may be missing: read it from the source.
       this.#logReads.add(entry.log);
     }
