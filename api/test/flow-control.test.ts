@@ -2,15 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  connected,
-  gql,
-  MESSAGE_FIELDS,
-  sendMessage,
-  signup,
-  wsClient,
-  type TestUser,
-} from './support/clients.ts';
+import { gql, MESSAGE_FIELDS, sendMessage, signup, type TestUser } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
 import { createTestDatabase } from './support/database.ts';
 import { RawGraphQLSocket } from './support/raw-sockets.ts';
@@ -181,29 +173,6 @@ describe('stream lifetimes', () => {
     await waitUntil(async () => {
       return (await openSockets()) === before && (await busSubscriptions(bob)) === 0;
     }, 'no sockets and no bus subscriptions left');
-  });
-
-  it('delivers to a compat socket a message sent the moment it opened', async () => {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const [alice, bob] = await Promise.all([signup(flow), signup(flow)]);
-      const sender = wsClient(flow, alice.token);
-      disposers.push(() => sender.dispose());
-      await connected(sender);
-      const opening = ChatSocket.open(flow, bob.username, alice.username, bob.token);
-      // Sent over an open socket the moment the upgrade is answered, as a fast peer would.
-      const chat = await opening;
-      disposers.push(() => chat.socket.terminate());
-      const body = `right after open ${attempt}`;
-      await sender
-        .iterate({
-          query: 'mutation ($to: String!, $body: String!) { sendMessage(to: $to, body: $body) { id } }',
-          variables: { to: bob.username, body },
-        })
-        .next();
-      const [frame] = await chat.messages(1);
-      expect(frame?.message).toBe(body);
-      chat.close();
-    }
   });
 });
 

@@ -7,6 +7,7 @@ import {
   wsClient,
   type TestUser,
 } from './support/clients.ts';
+import { ChatSocket } from './support/compat-clients.ts';
 import { connectSql, createTestDatabase } from './support/database.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
 import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
@@ -67,6 +68,22 @@ async function readiness() {
 }
 
 describe('Redis outages', () => {
+  it('delivers to a compat socket a message sent the moment it opened, while its bus subscription hangs', async () => {
+    const [alice, bob] = await Promise.all([signup(server), signup(server)]);
+    redisProxy.stall();
+    let chat: ChatSocket;
+    try {
+      chat = await ChatSocket.open(server, bob.username, alice.username, bob.token);
+      disposers.push(() => chat.socket.terminate());
+      // Committed before the socket's stream could subscribe, and its publish is lost.
+      await sendMessage(server, alice, bob.username, 'the moment it opened');
+    } finally {
+      redisProxy.restore();
+    }
+    const [frame] = await chat.messages(1);
+    expect(frame?.message).toBe('the moment it opened');
+  });
+
   it('delivers what was published into a Redis cut once Redis is back, with nothing sent after it (resync)', async () => {
     const [alice, bob] = await Promise.all([signup(server), signup(server)]);
     const client = wsClient(server, bob.token);
