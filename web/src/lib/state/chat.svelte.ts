@@ -51,7 +51,7 @@ export class ChatApp {
         return () => subscription.unsubscribe();
       },
       (event) => this.#onEvent(event),
-      () => void this.#refresh(),
+      () => void this.#resumed(),
     );
     // Watch from the start: the socket opens on its own while we are still asking who we are.
     this.#stops.push(this.connection.watch(transport.ws));
@@ -94,6 +94,16 @@ export class ChatApp {
     return true;
   }
 
+  /**
+   * Back after a cut: the stream replays the messages missed since its cursor; the list
+   * (read and membership changes are live only) comes fresh from the server. Without a
+   * cursor nothing is replayed, so the open conversation reloads its newest page.
+   */
+  async #resumed() {
+    if (this.events.cursor === null) void this.#conversation?.catchUp();
+    await this.#refresh();
+  }
+
   /** The list from the server (its unread counts are the truth), and the open conversation's row. */
   async #refresh() {
     const result = await this.transport.urql.query(ConversationsQuery, { after: null }).toPromise();
@@ -119,7 +129,7 @@ export class ChatApp {
       );
   }
 
-  async #fetchSummary(id: string) {
+  async #fetchSummary(id: string): Promise<ConversationSummary | undefined> {
     if (this.#fetching.has(id)) return;
     this.#fetching.add(id);
     const result = await this.transport.urql.query(ConversationSummaryQuery, { id }).toPromise();
@@ -127,6 +137,7 @@ export class ChatApp {
     const summary = result.data?.conversationById;
     if (summary) this.list.upsert(summary);
     else if (result.data) this.#lost(id);
+    return summary ?? undefined;
   }
 
   #onEvent(event: ChatEvent) {
@@ -150,17 +161,23 @@ export class ChatApp {
 
   /** Every stored message, from the stream or a send's answer: into the list and the open conversation, once. */
   #onMessage(message: Message) {
-    const me = this.#me!;
+    const id = message.conversation.id;
     const open = this.#conversation;
-    const isOpen =
-      open !== null &&
-      (open.id === message.conversation.id ||
-        (open.id === null && open.peer === message.sender.username && message.kind === 'TEXT'));
+    const isOpen = open !== null && (open.id === id || this.#startsOpenChat(this.list.get(id)));
     if (isOpen) open.receive(message);
-    if (!this.list.onMessage(message, me, isOpen && this.#visible))
-      void this.#fetchSummary(message.conversation.id);
-    // Membership and titles come as their own events too; the system line is the timeline's copy.
+    if (!this.list.onMessage(message, this.#me!, isOpen && this.#visible)) {
+      // A conversation new to the list: fetch its row, then show the message if it is the open new chat.
+      void this.#fetchSummary(id).then((summary) => {
+        if (this.#startsOpenChat(summary)) this.#onMessage(message);
+      });
+    }
     if (isOpen) void this.#markRead();
+  }
+
+  /** Whether `summary` is the direct conversation with the person whose empty chat is open. */
+  #startsOpenChat(summary: ConversationSummary | undefined) {
+    const open = this.#conversation;
+    return open?.id === null && summary?.kind === 'DIRECT' && summary.title === open.peer;
   }
 
   /** The viewer left or was removed: the conversation goes, and closes if open. */

@@ -81,16 +81,25 @@ export class Conversation {
   }
 
   async #loadPage(before: string | null) {
-    const result = await this.urql.query(ConversationMessagesQuery, { id: this.#id!, before }).toPromise();
-    const conversation = result.data?.conversationById;
-    if (!conversation) return this.#fail(errorText(result.error, 'This conversation is not available.'));
-    this.#takePage(conversation.messages);
-  }
-
-  #takePage(page: MessagePage) {
+    const page = await this.#fetchPage(before);
+    if (!page) return;
     this.log.prepend(page.edges.map((edge) => edge.node));
     this.#hasOlder = page.pageInfo.hasPreviousPage;
     this.#startCursor = page.pageInfo.startCursor ?? this.#startCursor;
+  }
+
+  /** The newest page again, merged in: what a stream without a resume point may have missed. */
+  async catchUp() {
+    if (this.#loading || this.#id === null) return;
+    const page = await this.#fetchPage(null);
+    for (const edge of page?.edges ?? []) this.log.receive(edge.node);
+  }
+
+  async #fetchPage(before: string | null): Promise<MessagePage | undefined> {
+    const result = await this.urql.query(ConversationMessagesQuery, { id: this.#id!, before }).toPromise();
+    const conversation = result.data?.conversationById;
+    if (!conversation) this.#fail(errorText(result.error, 'This conversation is not available.'));
+    return conversation?.messages;
   }
 
   #fail(message: string) {
