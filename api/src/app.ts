@@ -17,6 +17,8 @@ import { Drain } from './delivery/drain.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
+import { ChatEvents } from './services/chat-events.ts';
+import { ConversationService } from './services/conversations.ts';
 import { MessageStreams } from './services/message-stream.ts';
 import { MessageService } from './services/messages.ts';
 import { RateLimits } from './services/rate-limits.ts';
@@ -110,23 +112,35 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     );
     const users = new UserDirectory(db);
     await users.backfillSkeletons(log);
-    const messages = new MessageService(db, bus, users, rateLimits, {
+    const conversations = new ConversationService(db, bus, users, {
+      maxGroupMembers: config.MAX_GROUP_MEMBERS,
+    });
+    const messages = new MessageService(db, bus, users, conversations, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
       maxPageSize: queryLimits.maxPageSize,
       maxHistory: config.HISTORY_MAX_MESSAGES,
       maxHistoryBytes: config.HISTORY_MAX_BYTES,
     });
+    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
     const services: Services = {
       db,
       bus,
       log,
       users,
-      accounts: new AccountService(db, bus, rateLimits, {
-        idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
-        maxAgeMs: config.SESSION_MAX_AGE,
-      }),
+      accounts: new AccountService(
+        db,
+        bus,
+        rateLimits,
+        {
+          idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
+          maxAgeMs: config.SESSION_MAX_AGE,
+        },
+        (sessionIds) => sockets.closeSessions(sessionIds),
+      ),
+      conversations,
       messages,
       streams: new MessageStreams(bus, messages, log, config.STREAM_BUFFER_EVENTS),
+      events: new ChatEvents(db, bus, messages, log, config.STREAM_BUFFER_EVENTS),
     };
     const drain = new Drain();
     const socketFlow = {
@@ -134,11 +148,22 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       keepAliveMs: config.WS_KEEPALIVE_INTERVAL,
     };
 
-    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
     const stopRevocations = await bus.subscribe('sessions:revoked', ({ sessionIds }) =>
       sockets.closeSessions(sessionIds),
     );
-    cleanups.push(stopRevocations);
+    // Revocations published while our bus was down are lost: ask PostgreSQL instead.
+    const stopRecheck = bus.onResync(() => {
+      sockets
+        .closeEndedSessions((sessionIds) => services.accounts.liveSessions(sessionIds))
+        .catch((error: unknown) => log.warn({ err: error }, 'could not re-check open sockets’ sessions'));
+    });
+    cleanups.push(
+      stopRevocations,
+      stopRecheck,
+      services.accounts.startSessionSweep(config.SESSION_SWEEP_INTERVAL, (error) =>
+        log.warn({ err: error }, 'expired-session sweep failed'),
+      ),
+    );
 
     const server = Fastify({
       // Per-request logs would cost more than the requests; warnings and errors still show.

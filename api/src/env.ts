@@ -55,7 +55,9 @@ const envSchema = z.object({
 
   SESSION_IDLE_TIMEOUT: duration.prefault('14d'),
   SESSION_MAX_AGE: duration.prefault('30d'),
+  SESSION_SWEEP_INTERVAL: duration.prefault('10m'),
 
+  MAX_GROUP_MEMBERS: positiveInt.min(2).max(10_000).default(256),
   MESSAGE_MAX_LENGTH: positiveInt.max(100_000).default(4000),
   HISTORY_MAX_MESSAGES: positiveInt.default(10_000),
   HISTORY_MAX_BYTES: positiveInt.default(1024 * 1024),
@@ -69,7 +71,8 @@ const envSchema = z.object({
   MAX_CONNECTIONS: positiveInt.default(10_000),
   SHUTDOWN_TIMEOUT: duration.prefault('10s'),
 
-  LOGIN_FAILURES_PER_ACCOUNT: positiveInt.default(5),
+  LOGIN_FAILURES_PER_ACCOUNT_ADDRESS: positiveInt.default(5),
+  LOGIN_FAILURES_PER_ACCOUNT: positiveInt.default(100),
   LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(20),
   LOGIN_FAILURE_WINDOW: duration.prefault('15m'),
   SIGNUPS_PER_ADDRESS_PER_HOUR: positiveInt.default(10),

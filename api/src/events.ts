@@ -5,35 +5,80 @@ import type { MessageView } from './services/messages.ts';
  * (dates as ISO strings), versioned by shape rather than reshaped: new fields
  * are added, none renamed, so instances of two releases can run side by side.
  */
+interface WireUser {
+  id: number;
+  username: string;
+}
+
 export interface MessageWireEvent {
+  type: 'message';
   id: string;
   conversationId: number;
   seq: number;
+  kind: 'TEXT' | 'SYSTEM';
   body: string;
   clientId: string | null;
   createdAt: string;
-  sender: { id: number; username: string };
-  receiver: { id: number; username: string };
+  sender: WireUser;
+  /** The other person of a direct conversation; null in a group. */
+  receiver: WireUser | null;
 }
+
+/** A member's read position moved forward. */
+export interface ReadWireEvent {
+  type: 'read';
+  conversationId: number;
+  user: WireUser;
+  lastReadMessageId: string;
+}
+
+export type MembershipChange = 'ADDED' | 'REMOVED' | 'LEFT';
+
+export interface MembershipWireEvent {
+  type: 'membership';
+  conversationId: number;
+  user: WireUser;
+  change: MembershipChange;
+  by: WireUser | null;
+  /** The seq of the timeline line that recorded the change: a removed member's streams carry nothing after it. */
+  seq: number;
+}
+
+/** A conversation was created or renamed. */
+export interface ConversationWireEvent {
+  type: 'conversation';
+  conversationId: number;
+}
+
+/** Everything that happens to one user, on that user's topic. */
+export type UserWireEvent = MessageWireEvent | ReadWireEvent | MembershipWireEvent | ConversationWireEvent;
 
 export interface SessionsRevokedWireEvent {
   sessionIds: string[];
 }
 
-/** The topic map: one topic per user carries every message to or from that user. */
+/** The topic map: one topic per user carries everything that happens to that user. */
 export interface Topics {
-  [userTopic: `user:${number}`]: MessageWireEvent;
+  [userTopic: `user:${number}`]: UserWireEvent;
   'sessions:revoked': SessionsRevokedWireEvent;
 }
 
 export const userTopic = (userId: number) => `user:${userId}` as const;
 
 export const messageToWire = (message: MessageView): MessageWireEvent => ({
+  type: 'message',
   ...message,
   createdAt: message.createdAt.toISOString(),
 });
 
 export const messageFromWire = (event: MessageWireEvent): MessageView => ({
-  ...event,
+  id: event.id,
+  conversationId: event.conversationId,
+  seq: event.seq,
+  kind: event.kind,
+  body: event.body,
+  clientId: event.clientId,
   createdAt: new Date(event.createdAt),
+  sender: event.sender,
+  receiver: event.receiver,
 });

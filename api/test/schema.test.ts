@@ -18,8 +18,23 @@ describe('schema.graphql', () => {
       'signup(email: String!, password: String!, username: String!): AuthPayload!',
       'login(password: String!, username: String!): AuthPayload!',
       'logout: Boolean!',
-      'sendMessage(body: String!, clientId: String, to: String!): Message!',
-      'messageAdded(after: ID, peer: String!): Message!',
+      // The conversations issue made `to` optional beside `conversationId`, and `peer` beside it.
+      'sendMessage(body: String!, clientId: String, conversationId: ID, to: String): Message!',
+      'messageAdded(after: ID, conversationId: ID, peer: String): Message!',
+      'inbox: Message!',
+      'conversations(after: String, first: Int): ConversationConnection!',
+      'conversationById(id: ID!): Conversation',
+      'createGroup(members: [String!]!, title: String!): Conversation!',
+      'addMembers(conversationId: ID!, usernames: [String!]!): Conversation!',
+      'removeMember(conversationId: ID!, username: String!): Conversation!',
+      'renameConversation(conversationId: ID!, title: String!): Conversation!',
+      'markRead(conversationId: ID!, messageId: ID!): Conversation!',
+      'updateSettings(shareReadReceipts: Boolean): Settings!',
+      'events(after: String): ChatEvent!',
+      'union ChatEvent = ConversationEvent | MembershipEvent | MessageEvent | ReadEvent',
+      'unreadCount: Int!',
+      'lastReadMessageId: ID',
+      'receiver: User @deprecated',
     ]) {
       expect(sdl).toContain(line);
     }

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   connected,
   gql,
@@ -173,11 +173,14 @@ describe('sessions expire', () => {
     const start = Date.now();
     // In use every 250 ms: it outlives the idle timeout, then meets the absolute limit.
     let lastAlive = 0;
-    while (Date.now() - start < 6_000) {
-      if (await me(busy.token)) lastAlive = Date.now() - start;
-      else break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await vi.waitFor(
+      async () => {
+        const alive = await me(busy.token);
+        if (alive) lastAlive = Date.now() - start;
+        expect(alive).toBeNull();
+      },
+      { timeout: 6_000, interval: 250 },
+    );
     expect(lastAlive).toBeGreaterThan(1_500);
     expect(lastAlive).toBeLessThan(3_500);
     expect(await me(idle.token)).toBeNull();
@@ -310,11 +313,16 @@ describe('WebSocket limits', () => {
 });
 
 describe('rate limits', () => {
-  it('refuses the 6th login after 5 failures on an account, even with the right password', async () => {
+  const WRONG = 'Wrong-Password-1';
+  const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+  const codeOf = (result: { errors?: Array<{ extensions?: { code?: string } }> }) =>
+    result.errors?.[0]?.extensions?.code ?? 'OK';
+
+  it('refuses the 6th login after 5 failures on an account from one address, even with the right password', async () => {
     const server = await serverWith();
     const user = await signup(server);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const failure = await gql(server, LOGIN, { username: user.username, password: 'Wrong-Password-1' });
+      const failure = await gql(server, LOGIN, { username: user.username, password: WRONG });
       expect(failure.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     }
     const sixth = await gql(server, LOGIN, { username: user.username.toUpperCase(), password: PASSWORD });
@@ -322,11 +330,45 @@ describe('rate limits', () => {
     expect(Number(sixth.errors![0]!.extensions!.retryAfterSeconds)).toBeGreaterThan(0);
   });
 
+  it('counts an attempt before checking the password: 40 concurrent guesses get exactly 5 checks', async () => {
+    const server = await serverWith();
+    const user = await signup(server);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () => gql(server, LOGIN, { username: user.username, password: WRONG })),
+    );
+    const checked = results.filter(
+      (result) => result.errors?.[0]?.message === 'Invalid username or password.',
+    );
+    expect(checked).toHaveLength(5);
+    expect(results.filter((result) => codeOf(result) === 'RATE_LIMITED')).toHaveLength(35);
+  });
+
+  it('does not let guesses from one address lock the owner out elsewhere; a success gives its attempt back', async () => {
+    const server = await serverWith({ TRUST_PROXY: 'true', LOGIN_FAILURES_PER_ACCOUNT: '8' });
+    const owner = await signup(server);
+    const attempt = (password: string, address: string) =>
+      gql(server, LOGIN, { username: owner.username, password }, from(address)).then(codeOf);
+
+    const attacker = [];
+    for (let index = 0; index < 7; index++) attacker.push(await attempt(WRONG, '203.0.113.7'));
+    expect(attacker).toEqual([...Array(5).fill('UNAUTHENTICATED'), 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(await attempt(PASSWORD, '203.0.113.7')).toBe('RATE_LIMITED');
+
+    // The owner's own typos and successes leave the account-wide count where the attacker left it.
+    expect(await attempt(WRONG, '198.51.100.2')).toBe('UNAUTHENTICATED');
+    for (let index = 0; index < 3; index++) expect(await attempt(PASSWORD, '198.51.100.2')).toBe('OK');
+
+    // Across addresses the account has a higher bar: 5 + 1 failures so far, 2 more reach 8.
+    expect(await attempt(WRONG, '192.0.2.1')).toBe('UNAUTHENTICATED');
+    expect(await attempt(WRONG, '192.0.2.2')).toBe('UNAUTHENTICATED');
+    expect(await attempt(PASSWORD, '192.0.2.3')).toBe('RATE_LIMITED');
+  });
+
   it('refuses logins from an address that failed too often, whatever the account', async () => {
     const server = await serverWith({ LOGIN_FAILURES_PER_ADDRESS: '4' });
     const [one, two] = await Promise.all([signup(server), signup(server)]);
     for (const user of [one, one, two, two]) {
-      await gql(server, LOGIN, { username: user.username, password: 'Wrong-Password-1' });
+      await gql(server, LOGIN, { username: user.username, password: WRONG });
     }
     const next = await gql(server, LOGIN, { username: uniqueName('other'), password: PASSWORD });
     expect(next.errors![0]!.extensions!.code).toBe('RATE_LIMITED');

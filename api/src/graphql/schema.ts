@@ -1,6 +1,8 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './types/auth.ts';
+import './types/conversation.ts';
+import './types/event.ts';
 import './types/message.ts';
 import './types/user.ts';
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../pubsub.ts';
 import { AppError } from './errors.ts';
@@ -38,6 +39,9 @@ export interface SessionPolicy {
   maxAgeMs: number;
 }
 
+/** Expired sessions deleted per statement by the sweep: short locks, however many have piled up. */
+const SWEEP_BATCH = 1000;
+
 /** Touching last_seen_at on every request would be a write per request; once a minute is enough. */
 const MAX_TOUCH_INTERVAL_MS = 60_000;
 
@@ -60,6 +64,8 @@ export class AccountService {
     private readonly bus: EventBus,
     private readonly rateLimits: RateLimits,
     private readonly sessionPolicy: SessionPolicy,
+    /** Closes this instance's sockets of ended sessions at once, without a round trip through the bus. */
+    private readonly closeLocalSockets: (sessionIds: string[]) => void,
   ) {}
 
   /** Often enough that an active session never reaches its idle timeout. */
@@ -109,16 +115,15 @@ export class AccountService {
     refuseNul(input.username, 'username');
     if (input.username.length === 0 || input.username.length > 150) throw invalidCredentials();
     const key = usernameKey(input.username);
-    await this.rateLimits.checkLogin(key, input.address);
+    await this.rateLimits.consumeLoginAttempt(key, input.address);
     const user = await this.db.user.findUnique({
       where: { usernameKey: key },
       select: { id: true, username: true, passwordHash: true },
     });
     if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
-      await this.rateLimits.recordLoginFailure(key, input.address);
       throw invalidCredentials();
     }
-    await this.rateLimits.recordLoginSuccess(key);
+    await this.rateLimits.recordLoginSuccess(key, input.address);
     return this.startSession({ id: user.id, username: user.username });
   }
 
@@ -169,9 +174,57 @@ export class AccountService {
     };
   }
 
-  /** Revokes at once: the row goes, and every instance closes the session's sockets. */
+  /**
+   * Revokes at once: the row goes, this instance closes the session's sockets
+   * itself, and the others hear it through the bus (or, when they missed it,
+   * find the row gone when their bus reconnects: see `liveSessions`).
+   */
   async logout(viewer: Viewer): Promise<void> {
     await this.db.session.deleteMany({ where: { id: viewer.sessionId } });
+    this.closeLocalSockets([viewer.sessionId]);
     await this.bus.publish('sessions:revoked', { sessionIds: [viewer.sessionId] });
+  }
+
+  /** Which of these sessions still stand: neither deleted nor past their absolute or idle expiry. */
+  async liveSessions(sessionIds: string[]): Promise<Set<string>> {
+    const rows = await this.db.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM sessions WHERE id = ANY(${sessionIds}::uuid[]) AND NOT ${this.expired()}`;
+    return new Set(rows.map((row) => row.id));
+  }
+
+  private expired(now = Date.now()) {
+    return Prisma.sql`(expires_at <= ${new Date(now)}
+      OR last_seen_at <= ${new Date(now - this.sessionPolicy.idleTimeoutMs)})`;
+  }
+
+  /**
+   * Deletes expired sessions every `intervalMs` (they are otherwise deleted
+   * only when presented), in bounded batches; SKIP LOCKED lets several
+   * instances sweep at once without waiting on each other. The returned stop
+   * waits for a sweep in progress.
+   */
+  startSessionSweep(intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
+    let stopped = false;
+    let running: Promise<void> | undefined;
+    const sweep = async () => {
+      try {
+        while (!stopped) {
+          const deleted = await this.db.$executeRaw`
+            DELETE FROM sessions WHERE id IN (
+              SELECT id FROM sessions WHERE ${this.expired()} LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)`;
+          if (deleted < SWEEP_BATCH) break;
+        }
+      } catch (error) {
+        onError(error);
+      }
+    };
+    const timer = setInterval(() => {
+      running ??= sweep().finally(() => (running = undefined));
+    }, intervalMs).unref();
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    };
   }
 }

@@ -4,7 +4,8 @@ import { OrderedStream } from '../delivery/ordered-stream.ts';
 import { messageFromWire, userTopic } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { UserRef } from './users.ts';
-import type { DirectConversation, MessageService, MessageView } from './messages.ts';
+import type { ConversationRef } from './conversations.ts';
+import type { MessageService, MessageView } from './messages.ts';
 
 /**
  * The live message streams every transport delivers from. Each stream is
@@ -26,7 +27,7 @@ export class MessageStreams {
    * of truth behind the at-most-once bus.
    */
   async conversation(
-    conversation: DirectConversation,
+    conversation: ConversationRef,
     afterSeq: number | null,
     signal: AbortSignal,
   ): Promise<OrderedStream<MessageView>> {
@@ -41,7 +42,8 @@ export class MessageStreams {
     });
     try {
       const unsubscribe = await this.bus.subscribe(userTopic(conversation.viewer.id), (event) => {
-        if (event.conversationId === conversation.id) stream.offer(messageFromWire(event));
+        if (event.type === 'message' && event.conversationId === conversation.id)
+          stream.offer(messageFromWire(event));
       });
       stream.defer(unsubscribe);
       stream.defer(this.bus.onResync(() => stream.resync()));
@@ -60,7 +62,9 @@ export class MessageStreams {
     const queue = new LiveQueue<MessageView>(this.bufferSize, signal);
     try {
       queue.defer(
-        await this.bus.subscribe(userTopic(viewer.id), (event) => queue.offer(messageFromWire(event))),
+        await this.bus.subscribe(userTopic(viewer.id), (event) => {
+          if (event.type === 'message') queue.offer(messageFromWire(event));
+        }),
       );
       return queue;
     } catch (error) {

@@ -13,6 +13,7 @@ import { AppError } from './errors.ts';
 type LimitsConfig = Pick<
   Config,
   | 'LOGIN_FAILURES_PER_ACCOUNT'
+  | 'LOGIN_FAILURES_PER_ACCOUNT_ADDRESS'
   | 'LOGIN_FAILURES_PER_ADDRESS'
   | 'LOGIN_FAILURE_WINDOW'
   | 'SIGNUPS_PER_ADDRESS_PER_HOUR'
@@ -36,6 +37,9 @@ async function consumeOrThrow(limiter: RateLimiterAbstract | BurstyRateLimiter, 
   }
 }
 
+/** Unambiguous whatever the two contain (IPv6 addresses have colons, usernames may too). */
+const accountAddressKey = (accountKey: string, address: string) => JSON.stringify([accountKey, address]);
+
 /**
  * Counters against guessing and flooding. Kept in Redis when there is one, so
  * every instance sees the same counts; each Redis limiter falls back to memory
@@ -43,6 +47,7 @@ async function consumeOrThrow(limiter: RateLimiterAbstract | BurstyRateLimiter, 
  */
 export class RateLimits {
   private readonly loginFailuresByAccount: RateLimiterAbstract;
+  private readonly loginFailuresByAccountAddress: RateLimiterAbstract;
   private readonly loginFailuresByAddress: RateLimiterAbstract;
   private readonly signupsByAddress: RateLimiterAbstract;
   private readonly sendsByUser: BurstyRateLimiter;
@@ -63,6 +68,11 @@ export class RateLimits {
       points: config.LOGIN_FAILURES_PER_ACCOUNT,
       duration: windowSeconds,
     });
+    this.loginFailuresByAccountAddress = limiter({
+      keyPrefix: 'rl:login:account-address',
+      points: config.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
+      duration: windowSeconds,
+    });
     this.loginFailuresByAddress = limiter({
       keyPrefix: 'rl:login:address',
       points: config.LOGIN_FAILURES_PER_ADDRESS,
@@ -79,29 +89,37 @@ export class RateLimits {
     );
   }
 
-  /** Refuses a login attempt once the account or the address has used up its failures. */
-  async checkLogin(accountKey: string, address: string) {
-    const [account, origin] = await Promise.all([
-      this.loginFailuresByAccount.get(accountKey),
-      this.loginFailuresByAddress.get(address),
-    ]);
-    for (const [result, limit] of [
-      [account, this.loginFailuresByAccount.points],
-      [origin, this.loginFailuresByAddress.points],
-    ] as const) {
-      if (result && result.consumedPoints >= limit) throw rateLimited(result);
+  /**
+   * Takes one attempt from every login counter before the password is checked,
+   * so concurrent guesses cannot all pass a check made before any was counted.
+   * Narrowest first, and an attempt one counter refuses is given back to those
+   * before it: guesses from one address that its own account-and-address limit
+   * refuses never use up the account's budget across addresses, so nobody can
+   * lock the owner out from elsewhere.
+   */
+  async consumeLoginAttempt(accountKey: string, address: string) {
+    const counters = [
+      [this.loginFailuresByAccountAddress, accountAddressKey(accountKey, address)],
+      [this.loginFailuresByAddress, address],
+      [this.loginFailuresByAccount, accountKey],
+    ] as const;
+    for (const [index, [limiter, key]] of counters.entries()) {
+      try {
+        await consumeOrThrow(limiter, key);
+      } catch (error) {
+        await Promise.allSettled(counters.slice(0, index).map(([taken, takenKey]) => taken.reward(takenKey)));
+        throw error;
+      }
     }
   }
 
-  async recordLoginFailure(accountKey: string, address: string) {
+  /** A right password was no failure: its attempt is given back and the pair's failures forgotten. */
+  async recordLoginSuccess(accountKey: string, address: string) {
     await Promise.allSettled([
-      this.loginFailuresByAccount.penalty(accountKey),
-      this.loginFailuresByAddress.penalty(address),
+      this.loginFailuresByAccountAddress.delete(accountAddressKey(accountKey, address)),
+      this.loginFailuresByAddress.reward(address),
+      this.loginFailuresByAccount.reward(accountKey),
     ]);
-  }
-
-  async recordLoginSuccess(accountKey: string) {
-    await this.loginFailuresByAccount.delete(accountKey);
   }
 
   consumeSignup(address: string) {

@@ -5,6 +5,12 @@ import type { Database } from '../db/client.ts';
 import { AppError, badInput } from './errors.ts';
 import { usernameKey, usernameSkeleton, validateUsername } from './validation.ts';
 
+/** What a person chooses about their own account. */
+export interface Settings {
+  /** Reciprocal: off, nobody sees this person's read positions and they see nobody's. */
+  shareReadReceipts: boolean;
+}
+
 export interface UserRef {
   id: number;
   username: string;
@@ -20,6 +26,7 @@ const BACKFILL_BATCH = 1_000;
  */
 export class UserDirectory {
   private readonly byKey = new LRUCache<string, UserRef>({ max: CACHED_USERS });
+  private readonly byId = new LRUCache<number, UserRef>({ max: CACHED_USERS });
 
   constructor(private readonly db: Database) {}
 
@@ -35,6 +42,42 @@ export class UserDirectory {
     if (!user) throw new AppError('NOT_FOUND', `There is no user named "${username}".`, { field });
     this.byKey.set(key, user);
     return user;
+  }
+
+  /** People by id (message senders), from the cache where it has them, the rest in one query. */
+  async byIds(ids: Iterable<number>): Promise<Map<number, UserRef>> {
+    const found = new Map<number, UserRef>();
+    const missing: number[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.byId.get(id);
+      if (cached) found.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const rows = await this.db.user.findMany({
+        where: { id: { in: missing } },
+        select: { id: true, username: true },
+      });
+      for (const user of rows) {
+        this.byId.set(user.id, user);
+        found.set(user.id, user);
+      }
+    }
+    return found;
+  }
+
+  /** The viewer's own settings. */
+  async settings(viewer: UserRef): Promise<Settings> {
+    return this.db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { shareReadReceipts: true } });
+  }
+
+  /** Changes the settings given; the others keep their values. */
+  async updateSettings(viewer: UserRef, changes: Partial<Settings>): Promise<Settings> {
+    return this.db.user.update({
+      where: { id: viewer.id },
+      data: { ...(changes.shareReadReceipts != null && { shareReadReceipts: changes.shareReadReceipts }) },
+      select: { shareReadReceipts: true },
+    });
   }
 
   /** The other person of a 1:1 conversation; never the viewer themself. */

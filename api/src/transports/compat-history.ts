@@ -34,7 +34,7 @@ export const compatHistory =
         return {
           messages: page.messages.map((message) => ({
             sender: message.sender.username,
-            receiver: message.receiver.username,
+            receiver: message.receiver?.username ?? '',
             message: message.body,
             timestamp: message.createdAt.toISOString(),
             id: message.id,

@@ -7,7 +7,8 @@ import type { OrderedStream } from '../delivery/ordered-stream.ts';
 import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { AppError } from '../services/errors.ts';
-import type { DirectConversation, MessageView } from '../services/messages.ts';
+import type { DirectConversation } from '../services/conversations.ts';
+import type { MessageView } from '../services/messages.ts';
 import { usernameKey } from '../services/validation.ts';
 import type { OriginCheck } from './origins.ts';
 import { sessionToken } from './session-cookie.ts';
@@ -36,7 +37,7 @@ const toFrame = (message: MessageView) =>
   JSON.stringify({
     message: message.body,
     sender: message.sender.username,
-    receiver: message.receiver.username,
+    receiver: message.receiver?.username ?? '',
     id: message.id,
     timestamp: message.createdAt.toISOString(),
   });
@@ -87,7 +88,11 @@ export const compatChatSocket =
       }
       // The resume point is taken before the socket opens: a message sent the
       // moment the client sees it open has a later seq and is delivered.
-      const conversation = await services.messages.openDirect(viewer, request.params.receiver, 'receiver');
+      const conversation = await services.conversations.openDirect(
+        viewer,
+        request.params.receiver,
+        'receiver',
+      );
       const afterSeq = await services.messages.headSeq(conversation);
       request.chat = { viewer, conversation, afterSeq };
     };
@@ -120,11 +125,7 @@ export const compatChatSocket =
           const endWork = drain.begin();
           if (!endWork) return replyError('The server is restarting; this message was not sent.');
           try {
-            const message = await services.messages.send(
-              chat.viewer,
-              chat.conversation.peer.username,
-              parseFrame(data),
-            );
+            const message = await services.messages.send(chat.viewer, chat.conversation, parseFrame(data));
             // The sender's echo needs no bus round trip; the stream drops it if the bus is faster.
             stream?.offer(message);
             // Shutdown waits until the sender has its echo.

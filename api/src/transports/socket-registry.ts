@@ -3,12 +3,18 @@ import type { Viewer } from '../services/accounts.ts';
 interface TrackedSocket {
   viewer: Viewer;
   close(code: number, reason: string): void;
+  expiry?: NodeJS.Timeout;
 }
+
+/** Timers fire at once past 2^31 - 1 ms (24.8 days); a longer session is re-armed in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const SESSION_ENDED = [4403, 'Session ended'] as const;
 
 /**
  * Every open WebSocket of this instance, by session and by user: caps how
- * many one person holds, and closes a session's sockets the moment it is
- * revoked on any instance.
+ * many one person holds, closes a session's sockets the moment it is
+ * revoked (here directly, elsewhere through the bus) and when it expires.
  */
 export class SocketRegistry {
   private readonly sockets = new Set<TrackedSocket>();
@@ -20,13 +26,15 @@ export class SocketRegistry {
   add(viewer: Viewer, close: TrackedSocket['close']): (() => void) | null {
     const count = this.countByUser.get(viewer.id) ?? 0;
     if (count >= this.maxPerUser) return null;
-    const socket = { viewer, close };
+    const socket: TrackedSocket = { viewer, close };
+    this.armExpiry(socket);
     this.sockets.add(socket);
     this.countByUser.set(viewer.id, count + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      clearTimeout(socket.expiry);
       this.sockets.delete(socket);
       const left = (this.countByUser.get(viewer.id) ?? 1) - 1;
       if (left === 0) this.countByUser.delete(viewer.id);
@@ -34,11 +42,32 @@ export class SocketRegistry {
     };
   }
 
-  closeSessions(sessionIds: readonly string[]) {
+  /** Closes the socket when its session reaches its absolute expiry; unref'd, so it never holds the process. */
+  private armExpiry(socket: TrackedSocket) {
+    const left = socket.viewer.sessionExpiresAt - Date.now();
+    socket.expiry = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.armExpiry(socket) : socket.close(...SESSION_ENDED)),
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    ).unref();
+  }
+
+  closeSessions(sessionIds: Iterable<string>) {
     const ended = new Set(sessionIds);
     for (const socket of this.sockets) {
-      if (ended.has(socket.viewer.sessionId)) socket.close(4403, 'Session ended');
+      if (ended.has(socket.viewer.sessionId)) socket.close(...SESSION_ENDED);
     }
+  }
+
+  /**
+   * Closes the sockets whose session ended while revocations could not reach
+   * this instance (the bus was down): `liveSessions` answers, from the
+   * database, which of the given sessions still stand.
+   */
+  async closeEndedSessions(liveSessions: (sessionIds: string[]) => Promise<ReadonlySet<string>>) {
+    const open = new Set([...this.sockets].map((socket) => socket.viewer.sessionId));
+    if (open.size === 0) return;
+    const live = await liveSessions([...open]);
+    this.closeSessions([...open].filter((sessionId) => !live.has(sessionId)));
   }
 
   closeAll(code: number, reason: string) {

@@ -1,0 +1,220 @@
+import { PullStream } from './pull-stream.ts';
+
+/** One item of one of many ordered logs (a message of a conversation). */
+export interface LogEntry {
+  log: number;
+  seq: number;
+  /** When it was written, stamped under its log's lock: never decreasing within a log (ms). */
+  at: number;
+}
+
+/**
+ * How far a reader of many logs has got: every entry written at or before
+ * `watermark − skew`, and in each log of `logs` every entry up to its seq.
+ * Only logs with entries inside the skew window need listing, so the position
+ * of a reader of 10,000 conversations stays as small as its recent activity.
+ */
+export interface MergedPosition {
+  watermark: number;
+  logs: Map<number, { seq: number; at: number }>;
+}
+
+export type StreamItem<E extends LogEntry, T> =
+  { type: 'entry'; entry: E; cursor: string } | { type: 'event'; event: T };
+
+export interface MergedLogStreamOptions<E extends LogEntry> {
+  /**
+   * Entries written after `since` (ms), ordered by (at, log, seq), after the
+   * keyset `after`, at most `limit`; only log `log` when given.
+   */
+  readSince(since: number, after: LogEntry | null, limit: number, log?: number): Promise<E[]>;
+  /** The longest a write can take from its timestamp to its commit (ms), with a wide margin. */
+  skewMs: number;
+  bufferSize: number;
+  signal: AbortSignal;
+  onReadError(error: unknown): void;
+  readBatch?: number;
+  retryMs?: number;
+}
+
+const DEFAULT_READ_BATCH = 500;
+const DEFAULT_RETRY_MS = 1_000;
+
+/**
+ * Every entry of many ordered logs after a `MergedPosition`, each exactly
+ * once, and in order within each log, merged with pass-through events — one
+ * resumable stream over all of a user's conversations.
+ *
+ * The bus is at-most-once and may reorder: a live entry right after its log's
+ * position is delivered; an old one is dropped; one past a gap, or of a log
+ * the stream has not seen yet, makes it re-read that log from the source. A
+ * resync (the bus lost events) or an overflow of the bounded live queue (the
+ * reader stopped reading) re-reads every log from the watermark minus the skew.
+ * Pass-through events (read receipts, membership) are live only: an overflow
+ * drops them along with the queued entries.
+ *
+ * Correctness rests on one bound: a write commits within `skewMs` of its
+ * timestamp (sends are single statements under a statement timeout of a few
+ * seconds; the skew is a minute), so nothing stamped at or before
+ * `watermark − skew` can still appear.
+ */
+export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamItem<E, T>> {
+  readonly #position: MergedPosition;
+  #live: Array<{ type: 'entry'; entry: E } | { type: 'event'; event: T }> = [];
+  #backlog: E[] = [];
+  /** A full re-read from the watermark is due, resumed from this keyset. */
+  #fullRead: { after: LogEntry | null } | null = null;
+  /** Logs to re-read on their own (a gap, or a first sight of the log). */
+  #logReads = new Set<number>();
+  /** Logs whose entries past a seq must not be delivered (the reader was removed from them). */
+  #closedLogs = new Map<number, number>();
+  #retryTimer: NodeJS.Timeout | undefined;
+  #overflows = 0;
+  readonly #options: Required<MergedLogStreamOptions<E>>;
+
+  constructor(options: MergedLogStreamOptions<E>, start: MergedPosition) {
+    super(options.signal);
+    this.#options = { readBatch: DEFAULT_READ_BATCH, retryMs: DEFAULT_RETRY_MS, ...options };
+    this.#position = { watermark: start.watermark, logs: new Map(start.logs) };
+    // Whatever was written since the start position and before the bus subscription is read first.
+    this.#fullRead = { after: null };
+    this.defer(() => clearTimeout(this.#retryTimer));
+  }
+
+  get overflows() {
+    return this.#overflows;
+  }
+
+  /** A live entry from the bus. O(1), never throws, never grows past `bufferSize`. */
+  offerEntry(entry: E) {
+    if (!this.closed && this.#isNew(entry)) this.#enqueue({ type: 'entry', entry });
+  }
+
+  /** A live pass-through event. */
+  offerEvent(event: T) {
+    if (!this.closed) this.#enqueue({ type: 'event', event });
+  }
+
+  /** The reader left log `log` at `seq`: nothing after it is delivered until `reopenLog`. */
+  closeLog(log: number, seq: number) {
+    this.#closedLogs.set(log, seq);
+  }
+
+  reopenLog(log: number) {
+    if (this.#closedLogs.delete(log)) this.#logReads.add(log);
+    this.notify();
+  }
+
+  /** Events may have been lost (the bus reconnected): re-read every log from the watermark. */
+  resync() {
+    this.#fullRead = { after: null };
+    this.notify();
+  }
+
+  #enqueue(item: { type: 'entry'; entry: E } | { type: 'event'; event: T }) {
+    if (this.#live.length >= this.#options.bufferSize) {
+      this.#live = [];
+      this.#fullRead = { after: null };
+      this.#overflows++;
+    } else this.#live.push(item);
+    this.notify();
+  }
+
+  #isNew(entry: E): boolean {
+    const closedAt = this.#closedLogs.get(entry.log);
+    if (closedAt !== undefined && entry.seq > closedAt) return false;
+    const known = this.#position.logs.get(entry.log);
+    return known ? entry.seq > known.seq : entry.at > this.#position.watermark - this.#options.skewMs;
+  }
+
+  #advance(entry: E): StreamItem<E, T> {
+    this.#position.logs.set(entry.log, { seq: entry.seq, at: entry.at });
+    this.#position.watermark = Math.max(this.#position.watermark, entry.at);
+    return { type: 'entry', entry, cursor: encodePosition(this.#position, this.#options.skewMs) };
+  }
+
+  protected async take(): Promise<StreamItem<E, T> | undefined> {
+    for (;;) {
+      const stored = this.#backlog.shift();
+      if (stored) {
+        if (this.#isNew(stored)) return this.#advance(stored);
+        continue;
+      }
+      if (this.#fullRead || this.#logReads.size > 0) {
+        if (this.#retryTimer) return undefined;
+        if (!(await this.#read())) return undefined;
+        continue;
+      }
+      const live = this.#live.shift();
+      if (!live) return undefined;
+      if (live.type === 'event') return live;
+      const { entry } = live;
+      if (!this.#isNew(entry)) continue;
+      const known = this.#position.logs.get(entry.log);
+      if (known ? known.seq === entry.seq - 1 : entry.seq === 1) return this.#advance(entry);
+      // A gap, or a log not seen yet whose earlier entries may be missing: read it from the source.
+      this.#logReads.add(entry.log);
+    }
+  }
+
+  /** Fills the backlog from the source; false when the read failed and a retry is scheduled. */
+  async #read(): Promise<boolean> {
+    const { readBatch, skewMs } = this.#options;
+    const since = this.#position.watermark - skewMs;
+    try {
+      if (this.#fullRead) {
+        const { after } = this.#fullRead;
+        const entries = await this.#options.readSince(since, after, readBatch);
+        this.#fullRead = entries.length === readBatch ? { after: entries.at(-1)! } : null;
+        this.#backlog = entries;
+        // A full read covers every log: reading them one by one as well is not needed.
+        if (!this.#fullRead) this.#logReads.clear();
+      } else {
+        const log = this.#logReads.values().next().value!;
+        const known = this.#position.logs.get(log);
+        // From the log's own position when known, else from the window's start.
+        const after = known ? { log, seq: known.seq, at: known.at } : null;
+        const entries = await this.#options.readSince(
+          known ? Math.min(since, known.at - 1) : since,
+          after,
+          readBatch,
+          log,
+        );
+        if (entries.length < readBatch) this.#logReads.delete(log);
+        this.#backlog = entries;
+      }
+      return true;
+    } catch (error) {
+      this.#options.onReadError(error);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.notify();
+      }, this.#options.retryMs);
+      return false;
+    }
+  }
+}
+
+/** The position as an opaque cursor, listing only logs inside the skew window. */
+export function encodePosition(position: MergedPosition, skewMs: number): string {
+  const floor = position.watermark - skewMs;
+  const logs = [...position.logs]
+    .filter(([, { at }]) => at > floor)
+    .map(([log, { seq, at }]) => `${log}.${seq}.${at}`);
+  return Buffer.from(`v1:${position.watermark}:${logs.join(',')}`).toString('base64url');
+}
+
+/** The position a cursor stands for, or null when it is not one this server gave out. */
+export function decodePosition(cursor: string): MergedPosition | null {
+  if (cursor.length > 200_000) return null;
+  const match = /^v1:(\d{1,15}):((?:\d{1,9}\.\d{1,9}\.\d{1,15})(?:,\d{1,9}\.\d{1,9}\.\d{1,15})*)?$/.exec(
+    Buffer.from(cursor, 'base64url').toString(),
+  );
+  if (!match) return null;
+  const logs = new Map<number, { seq: number; at: number }>();
+  for (const item of match[2]?.split(',') ?? []) {
+    const [log, seq, at] = item.split('.').map(Number) as [number, number, number];
+    logs.set(log, { seq, at });
+  }
+  return { watermark: Number(match[1]), logs };
+}

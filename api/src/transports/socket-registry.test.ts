@@ -1,0 +1,58 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SocketRegistry } from './socket-registry.ts';
+
+const DAY = 86_400_000;
+
+const viewer = (sessionId: string, expiresInMs: number) => ({
+  id: 1,
+  username: 'alice',
+  sessionId,
+  sessionExpiresAt: Date.now() + expiresInMs,
+});
+
+describe('SocketRegistry expiry', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('closes a socket at its session’s expiry, also past the 24.8-day timer limit', () => {
+    const registry = new SocketRegistry(10);
+    const close = vi.fn();
+    registry.add(viewer('s1', 30 * DAY), close);
+    vi.advanceTimersByTime(1_000);
+    expect(close).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(30 * DAY - 1_001);
+    expect(close).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(close).toHaveBeenCalledExactlyOnceWith(4403, 'Session ended');
+  });
+
+  it('clears the timer when the socket is released', () => {
+    const registry = new SocketRegistry(10);
+    const close = vi.fn();
+    registry.add(viewer('s1', 1_000), close)!();
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(2_000);
+    expect(close).not.toHaveBeenCalled();
+    expect(registry.size).toBe(0);
+  });
+});
+
+describe('SocketRegistry.closeEndedSessions', () => {
+  it('asks once for every open session and closes the sockets of those that no longer stand', async () => {
+    const registry = new SocketRegistry(10);
+    const [live, ended, endedToo] = [vi.fn(), vi.fn(), vi.fn()];
+    registry.add(viewer('live', DAY), live);
+    registry.add(viewer('ended', DAY), ended);
+    registry.add(viewer('ended', DAY), endedToo);
+    const liveSessions = vi.fn(() => Promise.resolve(new Set(['live'])));
+    await registry.closeEndedSessions(liveSessions);
+    expect(liveSessions).toHaveBeenCalledExactlyOnceWith(['live', 'ended']);
+    expect(live).not.toHaveBeenCalled();
+    expect(ended).toHaveBeenCalledWith(4403, 'Session ended');
+    expect(endedToo).toHaveBeenCalledWith(4403, 'Session ended');
+  });
+});
