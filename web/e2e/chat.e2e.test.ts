@@ -227,6 +227,19 @@ describe('conversations', () => {
     await expect.poll(() => members(bob)).toContain(dan.username);
     await openChat(dan, 'Weekend plans');
     await waitForBodies(dan, ['Saturday?', 'Sounds good']);
+
+    // Only the owner renames; anyone leaves, and the group leaves their list.
+    expect(await bob.page.getByRole('button', { name: 'Rename' }).count()).toBe(0);
+    await alice.page.getByRole('button', { name: 'Rename' }).click();
+    await alice.page.getByLabel('New name').fill('Sunday plans');
+    await alice.page.getByRole('button', { name: 'Save name' }).click();
+    await bob.page.getByRole('heading', { name: 'Sunday plans', exact: true }).waitFor();
+    await carol.page.getByRole('button', { name: 'Leave' }).click();
+    await waitForList(carol, []);
+    await expect.poll(() => members(alice)).toEqual([alice.username, bob.username, dan.username]);
+    await expect
+      .poll(() => bob.page.getByTestId('system').allTextContents())
+      .toContainEqual(expect.stringContaining(carol.username));
   });
 
   it('shows ✓ on a sent message and ✓✓ once the peer has read it', async () => {
