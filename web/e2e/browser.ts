@@ -51,13 +51,39 @@ export async function logIn(page: Page, username: string) {
   await page.getByText(`Logged in as ${username}`).waitFor();
 }
 
+/** Opens the direct chat with `peer` through the search box, as a person starting a chat does. */
 export async function openConversation(person: Person, peer: string) {
   await person.page.getByPlaceholder('Find a person…').fill(peer);
   await person.page
-    .locator('nav.people li button')
+    .locator('ul.people li button')
     .filter({ has: person.page.getByText(peer, { exact: true }) })
     .click();
-  await person.page.getByRole('heading', { name: peer }).waitFor();
+  await person.page.getByRole('heading', { name: peer, exact: true }).waitFor();
+}
+
+/** The chat list's row titled `title`. */
+export function chatRow(page: Page, title: string) {
+  return page
+    .getByTestId('chat-row')
+    .filter({ has: page.locator('.title').getByText(title, { exact: true }) });
+}
+
+/** Opens a conversation from the chat list. */
+export async function openChat(person: Person, title: string) {
+  await chatRow(person.page, title).click();
+  await person.page.getByRole('heading', { name: title, exact: true }).waitFor();
+}
+
+/** The chat list as shown, top first: each row's title and unread count ('' without a badge), read at one instant. */
+export function chatList(page: Page): Promise<string[][]> {
+  return page
+    .getByTestId('chat-row')
+    .evaluateAll((rows) =>
+      rows.map((row) => [
+        row.querySelector('.title')?.textContent ?? '',
+        row.querySelector('[data-testid=unread]')?.textContent?.replace(/\D/g, '') ?? '',
+      ]),
+    );
 }
 
 export async function send(person: Person, text: string) {

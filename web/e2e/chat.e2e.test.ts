@@ -4,9 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../../api/test/support/clients.ts';
 import { FaultProxy } from '../../api/test/support/fault-proxy.ts';
 import { useTestServer } from '../../api/test/support/harness.ts';
-import { launchBrowser, newPerson, openConversation, send, shownBodies, type Person } from './browser.ts';
-
-const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+import {
+  chatList,
+  chatRow,
+  launchBrowser,
+  newPerson,
+  openChat,
+  openConversation,
+  send,
+  shownBodies,
+  type Person,
+} from './browser.ts';
 
 const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
 let browser: Browser;
@@ -29,14 +37,6 @@ const waitForBodies = (who: Person, expected: string[]) =>
 
 describe('the web client', () => {
   it('lets two people sign up and chat both ways live; a reload shows the history', async () => {
-    const loginPage = await browser.newPage({
-      baseURL: harness.server.url,
-      viewport: { width: 1280, height: 800 },
-    });
-    await loginPage.goto('/login/');
-    await loginPage.screenshot({ path: `${SCREENSHOTS}/login.png` });
-    await loginPage.close();
-
     const alice = await person('alice');
     const bob = await person('bob');
     await openConversation(alice, bob.username);
@@ -51,13 +51,8 @@ describe('the web client', () => {
     await waitForBodies(bob, conversation);
     await expect.poll(() => alice.page.locator('[data-state="sent"]').count()).toBe(3);
 
-    await alice.page.screenshot({ path: `${SCREENSHOTS}/conversation-desktop.png` });
-    await alice.page.setViewportSize({ width: 390, height: 844 });
-    await alice.page.screenshot({ path: `${SCREENSHOTS}/conversation-phone.png` });
-    await alice.page.setViewportSize({ width: 1280, height: 800 });
-
     await bob.page.reload();
-    await openConversation(bob, alice.username);
+    await openChat(bob, alice.username);
     await waitForBodies(bob, conversation);
   });
 
@@ -66,14 +61,12 @@ describe('the web client', () => {
     await openConversation(carol, dave.username);
     await openConversation(erin, carol.username);
     await send(erin, 'psst, Carol');
-    const erinRow = carol.page
-      .locator('nav.people li button')
-      .filter({ has: carol.page.getByText(erin.username, { exact: true }) });
-    await carol.page.getByPlaceholder('Find a person…').fill(erin.username);
+    const erinRow = chatRow(carol.page, erin.username);
     await erinRow.getByTestId('unread').waitFor();
-    await erinRow.click();
+    await erinRow.locator('button').click();
     await waitForBodies(carol, ['psst, Carol']);
-    expect(await erinRow.getByTestId('unread').count()).toBe(0);
+    // Opening it reads it: the badge goes once the server has the new read position.
+    await expect.poll(() => erinRow.getByTestId('unread').count()).toBe(0);
   });
 
   it('shows the connection dropping, then delivers what was sent meanwhile, once each', async () => {
@@ -132,5 +125,136 @@ describe('the web client', () => {
     const bubble = victor.page.getByTestId('message').locator('.body');
     expect(await bubble.locator('b, img, script').count()).toBe(0);
     expect(await victor.page.title()).not.toBe('pwned');
+  });
+});
+
+/** Waits until `who` shows `count` of their own messages as stored. */
+const waitForSent = (who: Person, count: number) =>
+  expect.poll(() => who.page.locator('[data-state="sent"]').count(), { timeout: 15_000 }).toBe(count);
+
+const waitForList = (who: Person, expected: string[][]) =>
+  expect.poll(() => chatList(who.page), { timeout: 15_000, interval: 100 }).toEqual(expected);
+
+describe('conversations', () => {
+  it('lists chats by latest activity with unread counts that survive a reload, and the total in the title', async () => {
+    const [alice, bob, carol] = [await person('alice'), await person('bob'), await person('carol')];
+    await waitForList(alice, []);
+    await openConversation(bob, alice.username);
+    await send(bob, 'one from bob');
+    await waitForSent(bob, 1);
+    await openConversation(carol, alice.username);
+    await send(carol, 'one from carol');
+    await waitForSent(carol, 1);
+    await waitForList(alice, [
+      [carol.username, '1'],
+      [bob.username, '1'],
+    ]);
+    await send(bob, 'two from bob');
+    const expected = [
+      [bob.username, '2'],
+      [carol.username, '1'],
+    ];
+    await waitForList(alice, expected);
+    await expect.poll(() => alice.page.title()).toBe('(3) Chat');
+
+    await alice.page.reload();
+    await waitForList(alice, expected);
+    await expect.poll(() => alice.page.title()).toBe('(3) Chat');
+
+    // Opening a chat reads it, and the server keeps that.
+    await openChat(alice, bob.username);
+    await waitForBodies(alice, ['one from bob', 'two from bob']);
+    await waitForList(alice, [
+      [bob.username, ''],
+      [carol.username, '1'],
+    ]);
+    await alice.page.reload();
+    await waitForList(alice, [
+      [bob.username, ''],
+      [carol.username, '1'],
+    ]);
+    await expect.poll(() => alice.page.title()).toBe('(1) Chat');
+  });
+
+  it('creates a group whose header lists the members; messages reach every member live; the owner adds someone', async () => {
+    const [alice, bob, carol, dan] = [
+      await person('alice'),
+      await person('bob'),
+      await person('carol'),
+      await person('dan'),
+    ];
+    await alice.page.getByRole('button', { name: 'New group' }).click();
+    const dialog = alice.page.getByRole('dialog');
+    await dialog.getByLabel('Group name').fill('Weekend plans');
+    for (const member of [bob, carol]) {
+      await dialog.getByPlaceholder('Find people…').fill(member.username);
+      await dialog.getByLabel(member.username, { exact: true }).check();
+    }
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await alice.page.getByRole('heading', { name: 'Weekend plans', exact: true }).waitFor();
+    const members = (who: Person) =>
+      who.page
+        .getByTestId('member')
+        .evaluateAll((items) => items.map((item) => item.firstChild?.textContent?.trim() ?? ''));
+    await expect.poll(() => members(alice)).toEqual([alice.username, bob.username, carol.username]);
+    await expect(alice.page.getByTestId('member').first().textContent()).resolves.toContain('(owner)');
+
+    // The others find it in their lists without reloading.
+    await openChat(bob, 'Weekend plans');
+    await openChat(carol, 'Weekend plans');
+    await expect.poll(() => members(bob)).toEqual([alice.username, bob.username, carol.username]);
+    await send(bob, 'Saturday?');
+    await waitForBodies(alice, ['Saturday?']);
+    await waitForBodies(carol, ['Saturday?']);
+    await expect(carol.page.getByTestId('message').locator('.sender').textContent()).resolves.toBe(
+      bob.username,
+    );
+
+    // Everyone has it open: the sender sees who read it.
+    await send(alice, 'Sounds good');
+    const receipt = alice.page.getByTestId('receipt').last();
+    await expect.poll(() => receipt.textContent(), { timeout: 15_000 }).toBe('✓✓ read by 2');
+    expect((await receipt.getAttribute('title'))?.split(', ').sort()).toEqual(
+      [bob.username, carol.username].sort(),
+    );
+
+    await alice.page.getByRole('button', { name: 'Add people' }).click();
+    await alice.page.getByPlaceholder('Find people…').fill(dan.username);
+    await alice.page.getByLabel(dan.username, { exact: true }).check();
+    await alice.page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect
+      .poll(() => carol.page.getByTestId('system').allTextContents(), { timeout: 15_000 })
+      .toContainEqual(expect.stringContaining(dan.username));
+    await expect.poll(() => members(bob)).toContain(dan.username);
+    await openChat(dan, 'Weekend plans');
+    await waitForBodies(dan, ['Saturday?', 'Sounds good']);
+
+    // Only the owner renames; anyone leaves, and the group leaves their list.
+    expect(await bob.page.getByRole('button', { name: 'Rename' }).count()).toBe(0);
+    await alice.page.getByRole('button', { name: 'Rename' }).click();
+    await alice.page.getByLabel('New name').fill('Sunday plans');
+    await alice.page.getByRole('button', { name: 'Save name' }).click();
+    await bob.page.getByRole('heading', { name: 'Sunday plans', exact: true }).waitFor();
+    await carol.page.getByRole('button', { name: 'Leave' }).click();
+    await waitForList(carol, []);
+    await expect.poll(() => members(alice)).toEqual([alice.username, bob.username, dan.username]);
+    await expect
+      .poll(() => bob.page.getByTestId('system').allTextContents())
+      .toContainEqual(expect.stringContaining(carol.username));
+  });
+
+  it('shows ✓ on a sent message and ✓✓ once the peer has read it', async () => {
+    const [alice, bob] = [await person('alice'), await person('bob')];
+    await openConversation(alice, bob.username);
+    await send(alice, 'tick me');
+    const receipt = alice.page.getByTestId('receipt');
+    await expect.poll(() => receipt.getAttribute('data-receipt'), { timeout: 15_000 }).toBe('sent');
+    expect(await receipt.textContent()).toBe('✓');
+    // Until bob opens the chat, it stays unread for him and unticked for alice.
+    await waitForList(bob, [[alice.username, '1']]);
+    expect(await receipt.getAttribute('data-receipt')).toBe('sent');
+    await openChat(bob, alice.username);
+    await expect.poll(() => receipt.getAttribute('data-receipt'), { timeout: 15_000 }).toBe('read');
+    expect(await receipt.textContent()).toBe('✓✓');
   });
 });

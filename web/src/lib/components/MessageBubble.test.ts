@@ -8,6 +8,7 @@ const shown = (body: string, state: 'sent' | 'sending' | 'failed' = 'sent') => (
   clientId: null,
   body,
   createdAt: '2026-11-24T09:30:00.000Z',
+  kind: 'TEXT' as const,
   sender: { id: '2', username: 'bob' },
   state,
   error: state === 'failed' ? 'Too many attempts.' : undefined,
@@ -52,6 +53,32 @@ describe('MessageBubble', () => {
     expect(target.textContent).toContain('not sent: Too many attempts.');
     target.querySelector<HTMLButtonElement>('button.retry')!.click();
     expect(retried).toBe(1);
+    await destroy();
+  });
+
+  it('shows ✓ when sent, ✓✓ when read, and in a group "read by N" with the names on hover and tap', async () => {
+    const receiptText = async (receipt: ComponentProps<typeof MessageBubble>['receipt']) => {
+      const { target, destroy } = render({ message: shown('hi'), mine: true, receipt, onretry: () => {} });
+      const text = target.querySelector('[data-testid=receipt]')?.textContent;
+      await destroy();
+      return text;
+    };
+    expect(await receiptText({ kind: 'sent' })).toBe('✓');
+    expect(await receiptText({ kind: 'read' })).toBe('✓✓');
+    expect(await receiptText(null)).toBeUndefined();
+
+    const { target, destroy } = render({
+      message: shown('hi'),
+      mine: true,
+      receipt: { kind: 'readBy', readers: ['bob', 'carol'] },
+      onretry: () => {},
+    });
+    const readers = target.querySelector<HTMLButtonElement>('[data-testid=receipt]')!;
+    expect(readers.textContent).toBe('✓✓ read by 2');
+    expect(readers.title).toBe('bob, carol');
+    readers.click();
+    flushSync();
+    expect(readers.textContent).toBe('✓✓ read by 2: bob, carol');
     await destroy();
   });
 });

@@ -6,13 +6,41 @@ export interface User {
   username: string;
 }
 
+export type MessageKind = 'TEXT' | 'SYSTEM';
+
 export interface Message {
   id: string;
   body: string;
   clientId: string | null;
   createdAt: string;
+  kind: MessageKind;
+  /** Where `events(after:)` resumes from: only trusted when it came from the stream itself. */
+  cursor: string;
+  conversation: { id: string };
   sender: User;
-  receiver: User;
+}
+
+export type ConversationKind = 'DIRECT' | 'GROUP';
+export type MemberRole = 'OWNER' | 'MEMBER';
+
+export interface Member {
+  user: User;
+  role: MemberRole;
+  /** Null when this member's (or the viewer's) read receipts are private. */
+  lastReadMessageId: string | null;
+}
+
+/** A row of the chat list, and the header of an open conversation. */
+export interface ConversationSummary {
+  id: string;
+  kind: ConversationKind;
+  /** A group's name; for a direct conversation the peer's username. */
+  title: string;
+  members: Member[];
+  lastMessage: Message | null;
+  unreadCount: number;
+  lastReadMessageId: string | null;
+  updatedAt: string;
 }
 
 interface PageInfo {
@@ -22,21 +50,64 @@ interface PageInfo {
   endCursor: string | null;
 }
 
+export interface MessagePage {
+  edges: Array<{ node: Message }>;
+  pageInfo: PageInfo;
+}
+
+export type MembershipChange = 'ADDED' | 'REMOVED' | 'LEFT';
+
+export type ChatEvent =
+  | { __typename: 'MessageEvent'; cursor: string; message: Message }
+  | { __typename: 'ReadEvent'; conversation: { id: string }; user: User; lastReadMessageId: string }
+  | {
+      __typename: 'MembershipEvent';
+      conversation: { id: string };
+      user: User;
+      change: MembershipChange;
+      by: { username: string } | null;
+    }
+  | { __typename: 'ConversationEvent'; conversation: ConversationSummary };
+
 const MESSAGE_FIELDS = gql`
   fragment MessageFields on Message {
     id
     body
     clientId
     createdAt
+    kind
+    cursor
+    conversation {
+      id
+    }
     sender {
       id
       username
     }
-    receiver {
-      id
-      username
-    }
   }
+`;
+
+const SUMMARY_FIELDS = gql`
+  fragment SummaryFields on Conversation {
+    id
+    kind
+    title
+    members {
+      user {
+        id
+        username
+      }
+      role
+      lastReadMessageId
+    }
+    lastMessage {
+      ...MessageFields
+    }
+    unreadCount
+    lastReadMessageId
+    updatedAt
+  }
+  ${MESSAGE_FIELDS}
 `;
 
 export const MeQuery = gql<{ me: User | null }, Record<string, never>>`
@@ -70,15 +141,15 @@ export const UsersQuery = gql<
   }
 `;
 
-export const ConversationQuery = gql<
-  { conversation: { edges: Array<{ node: Message }>; pageInfo: PageInfo } },
-  { peer: string; before: string | null }
+export const ConversationsQuery = gql<
+  { conversations: { edges: Array<{ node: ConversationSummary }>; pageInfo: PageInfo } },
+  { after: string | null }
 >`
-  query Conversation($peer: String!, $before: String) {
-    conversation(peer: $peer, last: 50, before: $before) {
+  query Conversations($after: String) {
+    conversations(first: 50, after: $after) {
       edges {
         node {
-          ...MessageFields
+          ...SummaryFields
         }
       }
       pageInfo {
@@ -89,38 +160,173 @@ export const ConversationQuery = gql<
       }
     }
   }
+  ${SUMMARY_FIELDS}
+`;
+
+export const ConversationSummaryQuery = gql<{ conversationById: ConversationSummary | null }, { id: string }>`
+  query ConversationSummary($id: ID!) {
+    conversationById(id: $id) {
+      ...SummaryFields
+    }
+  }
+  ${SUMMARY_FIELDS}
+`;
+
+export const ConversationMessagesQuery = gql<
+  { conversationById: { id: string; messages: MessagePage } | null },
+  { id: string; before: string | null }
+>`
+  query ConversationMessages($id: ID!, $before: String) {
+    conversationById(id: $id) {
+      id
+      messages(last: 50, before: $before) {
+        edges {
+          node {
+            ...MessageFields
+          }
+        }
+        pageInfo {
+          hasNextPage
+          hasPreviousPage
+          startCursor
+          endCursor
+        }
+      }
+    }
+  }
   ${MESSAGE_FIELDS}
+`;
+
+/** Which conversation, if any, the viewer already has with `peer`: its newest message names it. */
+export const DirectConversationQuery = gql<
+  { conversation: { edges: Array<{ node: { id: string; conversation: { id: string } } }> } },
+  { peer: string }
+>`
+  query DirectConversation($peer: String!) {
+    conversation(peer: $peer, last: 1) {
+      edges {
+        node {
+          id
+          conversation {
+            id
+          }
+        }
+      }
+    }
+  }
 `;
 
 export const SendMessageMutation = gql<
   { sendMessage: Message },
-  { to: string; body: string; clientId: string }
+  { conversationId: string | null; to: string | null; body: string; clientId: string }
 >`
-  mutation SendMessage($to: String!, $body: String!, $clientId: String) {
-    sendMessage(to: $to, body: $body, clientId: $clientId) {
+  mutation SendMessage($conversationId: ID, $to: String, $body: String!, $clientId: String) {
+    sendMessage(conversationId: $conversationId, to: $to, body: $body, clientId: $clientId) {
       ...MessageFields
     }
   }
   ${MESSAGE_FIELDS}
 `;
 
-export const MessageAddedSubscription = gql<
-  { messageAdded: Message },
-  { peer: string; after: string | null }
+export const MarkReadMutation = gql<
+  { markRead: ConversationSummary },
+  { conversationId: string; messageId: string }
 >`
-  subscription MessageAdded($peer: String!, $after: ID) {
-    messageAdded(peer: $peer, after: $after) {
-      ...MessageFields
+  mutation MarkRead($conversationId: ID!, $messageId: ID!) {
+    markRead(conversationId: $conversationId, messageId: $messageId) {
+      ...SummaryFields
     }
   }
-  ${MESSAGE_FIELDS}
+  ${SUMMARY_FIELDS}
 `;
 
-export const InboxSubscription = gql<{ inbox: Message }, Record<string, never>>`
-  subscription Inbox {
-    inbox {
-      ...MessageFields
+export const CreateGroupMutation = gql<
+  { createGroup: ConversationSummary },
+  { title: string; members: string[] }
+>`
+  mutation CreateGroup($title: String!, $members: [String!]!) {
+    createGroup(title: $title, members: $members) {
+      ...SummaryFields
     }
   }
-  ${MESSAGE_FIELDS}
+  ${SUMMARY_FIELDS}
+`;
+
+export const AddMembersMutation = gql<
+  { addMembers: ConversationSummary },
+  { conversationId: string; usernames: string[] }
+>`
+  mutation AddMembers($conversationId: ID!, $usernames: [String!]!) {
+    addMembers(conversationId: $conversationId, usernames: $usernames) {
+      ...SummaryFields
+    }
+  }
+  ${SUMMARY_FIELDS}
+`;
+
+export const RemoveMemberMutation = gql<
+  { removeMember: { id: string } },
+  { conversationId: string; username: string }
+>`
+  mutation RemoveMember($conversationId: ID!, $username: String!) {
+    removeMember(conversationId: $conversationId, username: $username) {
+      id
+    }
+  }
+`;
+
+export const RenameConversationMutation = gql<
+  { renameConversation: ConversationSummary },
+  { conversationId: string; title: string }
+>`
+  mutation RenameConversation($conversationId: ID!, $title: String!) {
+    renameConversation(conversationId: $conversationId, title: $title) {
+      ...SummaryFields
+    }
+  }
+  ${SUMMARY_FIELDS}
+`;
+
+/** The one stream of everything that happens to the viewer; `after` resumes after a MessageEvent's cursor. */
+export const EventsSubscription = gql<{ events: ChatEvent }, { after: string | null }>`
+  subscription Events($after: String) {
+    events(after: $after) {
+      __typename
+      ... on MessageEvent {
+        cursor
+        message {
+          ...MessageFields
+        }
+      }
+      ... on ReadEvent {
+        conversation {
+          id
+        }
+        user {
+          id
+          username
+        }
+        lastReadMessageId
+      }
+      ... on MembershipEvent {
+        conversation {
+          id
+        }
+        user {
+          id
+          username
+        }
+        change
+        by {
+          username
+        }
+      }
+      ... on ConversationEvent {
+        conversation {
+          ...SummaryFields
+        }
+      }
+    }
+  }
+  ${SUMMARY_FIELDS}
 `;

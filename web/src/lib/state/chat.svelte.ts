@@ -1,25 +1,58 @@
-import { SvelteSet } from 'svelte/reactivity';
+import type { AnyVariables, OperationResult, TypedDocumentNode } from '@urql/core';
 import type { Transport } from '../graphql/client.ts';
-import { InboxSubscription, MeQuery, type Message, type User } from '../graphql/documents.ts';
+import {
+  AddMembersMutation,
+  ConversationsQuery,
+  ConversationSummaryQuery,
+  CreateGroupMutation,
+  EventsSubscription,
+  MarkReadMutation,
+  MeQuery,
+  RemoveMemberMutation,
+  RenameConversationMutation,
+  type ChatEvent,
+  type ConversationSummary,
+  type Message,
+  type User,
+} from '../graphql/documents.ts';
+import { ChatList } from './chat-list.svelte.ts';
 import { Connection } from './connection.svelte.ts';
-import { Conversation } from './conversation.svelte.ts';
+import { Conversation, errorText, type Target } from './conversation.svelte.ts';
+import { EventStream } from './event-stream.ts';
 import { People } from './people.svelte.ts';
+import { atOrAfter } from './receipts.ts';
 
-/** Who a message is with, from the viewer's side. */
-export const peerOf = (message: Message, me: User) =>
-  message.sender.id === me.id ? message.receiver.username : message.sender.username;
+/** What a group action answers: null when it worked, else why not, in words. */
+export type ActionResult = string | null;
 
-/** The signed-in chat: who I am, the people, the open conversation, unread marks, the connection. */
+/** The signed-in chat: who I am, the chat list, the open conversation, the event stream, the connection. */
 export class ChatApp {
   readonly connection = new Connection();
   readonly people: People;
-  readonly unread = new SvelteSet<string>();
+  readonly list = new ChatList();
+  readonly events: EventStream;
   #me = $state<User | null>(null);
   #conversation = $state<Conversation | null>(null);
+  #notice = $state<string | null>(null);
+  #visible = true;
+  #fetching = new Set<string>();
+  #marking: string | null = null;
   #stops: Array<() => void> = [];
 
   constructor(private readonly transport: Transport) {
     this.people = new People(transport.urql);
+    this.events = new EventStream(
+      (after, onEvent) => {
+        const subscription = transport.urql
+          .subscription(EventsSubscription, { after })
+          .subscribe((result) => {
+            if (result.data) onEvent(result.data.events);
+          });
+        return () => subscription.unsubscribe();
+      },
+      (event) => this.#onEvent(event),
+      () => void this.#resumed(),
+    );
     // Watch from the start: the socket opens on its own while we are still asking who we are.
     this.#stops.push(this.connection.watch(transport.ws));
   }
@@ -30,45 +63,223 @@ export class ChatApp {
   get conversation() {
     return this.#conversation;
   }
+  /** The open conversation's row in the list (members, title, read positions); none for a new direct chat. */
+  get summary(): ConversationSummary | undefined {
+    const id = this.#conversation?.id;
+    return id ? this.list.get(id) : undefined;
+  }
+  /** A note for the person, e.g. that they were removed from the open group. */
+  get notice() {
+    return this.#notice;
+  }
 
   /** Returns false when there is no session (the caller sends the person to log in). */
-  async start(): Promise<boolean> {
+  async start(browser: Document = document): Promise<boolean> {
     const { urql, ws } = this.transport;
     const result = await urql.query(MeQuery, {}).toPromise();
     const me = result.data?.me;
     if (!me) return false;
     this.#me = me;
+    const onVisibility = () => this.setVisible(browser.visibilityState === 'visible');
+    browser.addEventListener('visibilitychange', onVisibility);
+    onVisibility();
     this.#stops.push(
-      ws.on('closed', () => this.#conversation?.pause()),
-      ws.on('connected', () => this.#conversation?.goLive()),
+      () => browser.removeEventListener('visibilitychange', onVisibility),
+      ws.on('closed', () => this.events.pause()),
+      ws.on('connected', () => this.events.resume()),
     );
-    const inbox = urql.subscription(InboxSubscription, {}).subscribe((update) => {
-      if (update.data) this.#onInbox(update.data.inbox, me);
-    });
-    this.#stops.push(() => inbox.unsubscribe());
-    await this.people.find('');
+    // Subscribe before reading the list, so nothing that happens in between is lost.
+    this.events.start();
+    await this.#refresh();
     return true;
   }
 
-  /** Every message to or from me: unread marks for other conversations, and a safety net for the open one. */
-  #onInbox(message: Message, me: User) {
-    const peer = peerOf(message, me);
-    const open = this.#conversation;
-    if (open && open.peer === peer) open.log.receive(message);
-    else if (message.sender.id !== me.id) this.unread.add(peer);
+  /**
+   * Back after a cut: the stream replays the messages missed since its cursor; the list
+   * (read and membership changes are live only) comes fresh from the server. Without a
+   * cursor nothing is replayed, so the open conversation reloads its newest page.
+   */
+  async #resumed() {
+    if (this.events.cursor === null) void this.#conversation?.catchUp();
+    await this.#refresh();
   }
 
-  open(peer: string) {
-    if (!this.#me || this.#conversation?.peer === peer) return;
-    this.#conversation?.close();
-    this.unread.delete(peer);
-    const conversation = new Conversation(this.transport.urql, this.#me, peer);
+  /** The list from the server (its unread counts are the truth), and the open conversation's row. */
+  async #refresh() {
+    const result = await this.transport.urql.query(ConversationsQuery, { after: null }).toPromise();
+    const page = result.data?.conversations;
+    if (!page) return;
+    this.list.replace(
+      page.edges.map((edge) => edge.node),
+      page.pageInfo,
+    );
+    const open = this.#conversation?.id;
+    if (open && !this.list.get(open)) void this.#fetchSummary(open);
+  }
+
+  async loadMoreConversations() {
+    const result = await this.transport.urql
+      .query(ConversationsQuery, { after: this.list.endCursor })
+      .toPromise();
+    const page = result.data?.conversations;
+    if (page)
+      this.list.append(
+        page.edges.map((edge) => edge.node),
+        page.pageInfo,
+      );
+  }
+
+  async #fetchSummary(id: string): Promise<ConversationSummary | undefined> {
+    if (this.#fetching.has(id)) return;
+    this.#fetching.add(id);
+    const result = await this.transport.urql.query(ConversationSummaryQuery, { id }).toPromise();
+    this.#fetching.delete(id);
+    const summary = result.data?.conversationById;
+    if (summary) this.list.upsert(summary);
+    else if (result.data) this.#lost(id);
+    return summary ?? undefined;
+  }
+
+  #onEvent(event: ChatEvent) {
+    const me = this.#me;
+    if (!me) return;
+    switch (event.__typename) {
+      case 'MessageEvent':
+        return this.#onMessage(event.message);
+      case 'ReadEvent':
+        if (!this.list.onRead(event.conversation.id, event.user, event.lastReadMessageId, me)) {
+          void this.#fetchSummary(event.conversation.id);
+        }
+        return;
+      case 'MembershipEvent':
+        if (event.user.id === me.id && event.change !== 'ADDED') return this.#lost(event.conversation.id);
+        return void this.#fetchSummary(event.conversation.id);
+      case 'ConversationEvent':
+        return this.list.upsert(event.conversation);
+    }
+  }
+
+  /** Every stored message, from the stream or a send's answer: into the list and the open conversation, once. */
+  #onMessage(message: Message) {
+    const id = message.conversation.id;
+    const open = this.#conversation;
+    const isOpen = open !== null && (open.id === id || this.#startsOpenChat(this.list.get(id)));
+    if (isOpen) open.receive(message);
+    if (!this.list.onMessage(message, this.#me!, isOpen && this.#visible)) {
+      // A conversation new to the list: fetch its row, then show the message if it is the open new chat.
+      void this.#fetchSummary(id).then((summary) => {
+        if (this.#startsOpenChat(summary)) this.#onMessage(message);
+      });
+    }
+    if (isOpen) void this.#markRead();
+  }
+
+  /** Whether `summary` is the direct conversation with the person whose empty chat is open. */
+  #startsOpenChat(summary: ConversationSummary | undefined) {
+    const open = this.#conversation;
+    return open?.id === null && summary?.kind === 'DIRECT' && summary.title === open.peer;
+  }
+
+  /** The viewer left or was removed: the conversation goes, and closes if open. */
+  #lost(id: string) {
+    this.list.remove(id);
+    if (this.#conversation?.id === id) {
+      this.#conversation = null;
+      this.#notice = 'You are no longer a member of that conversation.';
+    }
+  }
+
+  /** Tells the server we have read up to the newest message, when a conversation is open and the tab visible. */
+  async #markRead() {
+    const open = this.#conversation;
+    const me = this.#me;
+    const newest = open?.log.newestStored;
+    if (!open?.id || !me || !newest?.id || !this.#visible) return;
+    const summary = this.list.get(open.id);
+    if (summary && atOrAfter(summary.lastReadMessageId, newest.id)) return;
+    const key = `${open.id}:${newest.id}`;
+    if (this.#marking === key) return;
+    this.#marking = key;
+    const result = await this.transport.urql
+      .mutation(MarkReadMutation, { conversationId: open.id, messageId: newest.id })
+      .toPromise();
+    if (result.data) this.list.upsert(result.data.markRead);
+  }
+
+  setVisible(visible: boolean) {
+    this.#visible = visible;
+    if (visible) void this.#markRead();
+  }
+
+  open(target: Target) {
+    const me = this.#me;
+    if (!me) return;
+    this.#notice = null;
+    if ('peer' in target) {
+      const known = this.list.findDirect(target.peer);
+      if (known) target = { id: known.id };
+    }
+    const current = this.#conversation;
+    if (current && ('id' in target ? current.id === target.id : current.peer === target.peer)) return;
+    const conversation = new Conversation(this.transport.urql, me, target, (message) =>
+      this.#onMessage(message),
+    );
     this.#conversation = conversation;
-    void conversation.load();
+    void conversation.load().then(() => this.#markRead());
+  }
+
+  /** A people search of its own, for picking group members. */
+  newPeopleSearch() {
+    return new People(this.transport.urql);
+  }
+
+  async createGroup(title: string, members: string[]): Promise<ActionResult> {
+    const result = await this.#run(CreateGroupMutation, { title, members });
+    if (typeof result === 'string') return result;
+    this.list.upsert(result.createGroup);
+    this.open({ id: result.createGroup.id });
+    return null;
+  }
+
+  async addMembers(conversationId: string, usernames: string[]): Promise<ActionResult> {
+    const result = await this.#run(AddMembersMutation, { conversationId, usernames });
+    if (typeof result === 'string') return result;
+    this.list.upsert(result.addMembers);
+    return null;
+  }
+
+  async rename(conversationId: string, title: string): Promise<ActionResult> {
+    const result = await this.#run(RenameConversationMutation, { conversationId, title });
+    if (typeof result === 'string') return result;
+    this.list.upsert(result.renameConversation);
+    return null;
+  }
+
+  /** The owner removes `username`; with my own name it is leaving. */
+  async removeMember(conversationId: string, username: string): Promise<ActionResult> {
+    const result = await this.#run(RemoveMemberMutation, { conversationId, username });
+    if (typeof result === 'string') return result;
+    if (username === this.#me?.username) {
+      this.#lost(conversationId);
+      this.#notice = null;
+    } else {
+      await this.#fetchSummary(conversationId);
+    }
+    return null;
+  }
+
+  async #run<Data, Variables extends AnyVariables>(
+    document: TypedDocumentNode<Data, Variables>,
+    variables: Variables,
+  ): Promise<Data | string> {
+    const result: OperationResult<Data, Variables> = await this.transport.urql
+      .mutation(document, variables)
+      .toPromise();
+    return result.data ?? errorText(result.error, 'That did not work.');
   }
 
   stop() {
-    this.#conversation?.close();
+    this.events.stop();
     this.#stops.splice(0).forEach((stop) => stop());
     void this.transport.ws.dispose();
   }

@@ -1,32 +1,54 @@
 import type { Client } from '@urql/core';
 import {
-  ConversationQuery,
-  MessageAddedSubscription,
+  ConversationMessagesQuery,
+  DirectConversationQuery,
   SendMessageMutation,
   type Message,
+  type MessagePage,
   type User,
 } from '../graphql/documents.ts';
 import { MessageLog } from './message-log.svelte.ts';
 
-const errorText = (error: { graphQLErrors?: Array<{ message: string }>; message: string } | undefined) =>
-  error?.graphQLErrors?.[0]?.message ?? error?.message ?? 'Not sent.';
+export const errorText = (
+  error: { graphQLErrors?: Array<{ message: string }>; message: string } | undefined,
+  fallback = 'Not sent.',
+) => error?.graphQLErrors?.[0]?.message ?? error?.message ?? fallback;
 
-/** One open conversation: its history, its live stream and our sends. */
+/** Which conversation to open: a known one, or a person the viewer may not have written to yet. */
+export type Target = { id: string } | { peer: string };
+
+/**
+ * One open conversation: its history and our sends. Live messages come from the
+ * app's one event stream. A direct conversation that has no message yet has no id:
+ * the first send goes `to` the person and the answer names the conversation.
+ */
 export class Conversation {
   readonly log = new MessageLog();
+  readonly peer: string | null;
+  #id = $state<string | null>(null);
   #loading = $state(true);
   #loadingOlder = $state(false);
   #hasOlder = $state(false);
   #error = $state<string | null>(null);
   #startCursor: string | null = null;
-  #live: { unsubscribe(): void } | null = null;
 
   constructor(
     private readonly urql: Client,
     readonly me: User,
-    readonly peer: string,
-  ) {}
+    target: Target,
+    private readonly onStored: (message: Message) => void,
+  ) {
+    if ('id' in target) {
+      this.#id = target.id;
+      this.peer = null;
+    } else {
+      this.peer = target.peer;
+    }
+  }
 
+  get id() {
+    return this.#id;
+  }
   get loading() {
     return this.#loading;
   }
@@ -40,51 +62,55 @@ export class Conversation {
     return this.#error;
   }
 
-  /** The newest page, then live messages from the last one on: no gap between the two. */
+  /** The newest page. For a person, first finds whether a conversation with them exists. */
   async load() {
-    const result = await this.urql.query(ConversationQuery, { peer: this.peer, before: null }).toPromise();
-    this.#loading = false;
-    if (!result.data) {
-      this.#error = errorText(result.error);
-      return;
+    if (this.#id === null && this.peer !== null) {
+      const found = await this.urql.query(DirectConversationQuery, { peer: this.peer }).toPromise();
+      if (!found.data) return this.#fail(errorText(found.error, 'Could not load.'));
+      this.#id ??= found.data.conversation.edges[0]?.node.conversation.id ?? null;
     }
-    this.#takePage(result.data.conversation);
-    this.goLive();
+    if (this.#id !== null) await this.#loadPage(null);
+    this.#loading = false;
   }
 
   async loadOlder() {
     if (this.#loadingOlder || !this.#hasOlder) return;
     this.#loadingOlder = true;
-    const result = await this.urql
-      .query(ConversationQuery, { peer: this.peer, before: this.#startCursor })
-      .toPromise();
+    await this.#loadPage(this.#startCursor);
     this.#loadingOlder = false;
-    if (result.data) this.#takePage(result.data.conversation);
   }
 
-  #takePage(page: {
-    edges: Array<{ node: Message }>;
-    pageInfo: { hasPreviousPage: boolean; startCursor: string | null };
-  }) {
+  async #loadPage(before: string | null) {
+    const page = await this.#fetchPage(before);
+    if (!page) return;
     this.log.prepend(page.edges.map((edge) => edge.node));
     this.#hasOlder = page.pageInfo.hasPreviousPage;
     this.#startCursor = page.pageInfo.startCursor ?? this.#startCursor;
   }
 
-  /** Subscribes from the last message the stream or history gave us, so a resumed stream replays exactly what was missed. */
-  goLive() {
-    if (this.#live || this.#loading) return;
-    this.#live = this.urql
-      .subscription(MessageAddedSubscription, { peer: this.peer, after: this.log.resumeAfter })
-      .subscribe((result) => {
-        if (result.data) this.log.receiveStreamed(result.data.messageAdded);
-      });
+  /** The newest page again, merged in: what a stream without a resume point may have missed. */
+  async catchUp() {
+    if (this.#loading || this.#id === null) return;
+    const page = await this.#fetchPage(null);
+    for (const edge of page?.edges ?? []) this.log.receive(edge.node);
   }
 
-  /** The socket went away: drop the stream; `goLive()` resumes it when the socket is back. */
-  pause() {
-    this.#live?.unsubscribe();
-    this.#live = null;
+  async #fetchPage(before: string | null): Promise<MessagePage | undefined> {
+    const result = await this.urql.query(ConversationMessagesQuery, { id: this.#id!, before }).toPromise();
+    const conversation = result.data?.conversationById;
+    if (!conversation) this.#fail(errorText(result.error, 'This conversation is not available.'));
+    return conversation?.messages;
+  }
+
+  #fail(message: string) {
+    this.#loading = false;
+    this.#error = message;
+  }
+
+  /** A stored message of this conversation (from the stream): shown once. Adopts the id of a new direct chat. */
+  receive(message: Message) {
+    this.#id ??= message.conversation.id;
+    this.log.receive(message);
   }
 
   send(body: string) {
@@ -102,14 +128,20 @@ export class Conversation {
   }
 
   async #deliver(clientId: string, body: string) {
+    const id = this.#id;
     const result = await this.urql
-      .mutation(SendMessageMutation, { to: this.peer, body, clientId })
+      .mutation(SendMessageMutation, {
+        conversationId: id,
+        to: id === null ? this.peer : null,
+        body,
+        clientId,
+      })
       .toPromise();
-    if (result.data) this.log.receive(result.data.sendMessage);
-    else this.log.markFailed(clientId, errorText(result.error));
-  }
-
-  close() {
-    this.pause();
+    if (result.data) {
+      this.receive(result.data.sendMessage);
+      this.onStored(result.data.sendMessage);
+    } else {
+      this.log.markFailed(clientId, errorText(result.error));
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { Message, User } from '../graphql/documents.ts';
+import type { Message, MessageKind, User } from '../graphql/documents.ts';
 
 export type DeliveryState = 'sent' | 'sending' | 'failed';
 
@@ -9,6 +9,7 @@ export interface ShownMessage {
   clientId: string | null;
   body: string;
   createdAt: string;
+  kind: MessageKind;
   sender: User;
   state: DeliveryState;
   error?: string;
@@ -20,6 +21,7 @@ const fromServer = (message: Message): ShownMessage => ({
   clientId: message.clientId,
   body: message.body,
   createdAt: message.createdAt,
+  kind: message.kind,
   sender: message.sender,
   state: 'sent',
 });
@@ -32,37 +34,23 @@ const fromServer = (message: Message): ShownMessage => ({
  */
 export class MessageLog {
   #messages = $state<ShownMessage[]>([]);
-  #resumeAfter: string | null = null;
 
   get messages(): readonly ShownMessage[] {
     return this.#messages;
   }
 
-  /**
-   * Where a resumed subscription picks up: the last message the stream
-   * delivered, or before that the newest of the first history page. Both know
-   * every message up to theirs. A send's answer or an inbox event does not: a
-   * peer's message committed just before it may not have reached us yet.
-   */
-  get resumeAfter(): string | null {
-    return this.#resumeAfter;
+  /** The newest stored message: what a markRead names. */
+  get newestStored(): ShownMessage | undefined {
+    return this.#messages.findLast((message) => message.id !== null);
   }
 
   /** Older messages from a history page, put before everything shown. */
   prepend(page: readonly Message[]) {
-    // Only the first page is the newest; later ones are older than anything streamed.
-    this.#resumeAfter ??= page.at(-1)?.id ?? null;
     const known = new Set(this.#messages.map((message) => message.id));
     this.#messages = [...page.filter((message) => !known.has(message.id)).map(fromServer), ...this.#messages];
   }
 
-  /** The next message of the conversation's stream, in commit order: shown, and the resume point. */
-  receiveStreamed(message: Message) {
-    this.#resumeAfter = message.id;
-    this.receive(message);
-  }
-
-  /** A stored message from outside the stream (our send's answer, the inbox): replaces our pending copy, never repeats. */
+  /** A stored message (live, our send's answer, a replay): replaces our pending copy, never repeats. */
   receive(message: Message) {
     if (this.#messages.some((shown) => shown.id === message.id)) return;
     const shown = fromServer(message);
@@ -87,6 +75,7 @@ export class MessageLog {
       clientId,
       body,
       createdAt: new Date().toISOString(),
+      kind: 'TEXT',
       sender,
       state: 'sending',
     });

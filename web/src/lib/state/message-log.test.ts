@@ -9,47 +9,33 @@ const message = (id: number, body: string, clientId: string | null = null, sende
   body,
   clientId,
   createdAt: new Date(Date.UTC(2026, 10, 24, 9, id)).toISOString(),
+  kind: 'TEXT',
+  cursor: `m${id}`,
+  conversation: { id: '1' },
   sender,
-  receiver: sender === alice ? bob : alice,
 });
 const bodies = (log: MessageLog) => log.messages.map((shown) => `${shown.body}:${shown.state}`);
 
 describe('MessageLog', () => {
-  it('shows each message once, whether it comes from history, live, or both', () => {
+  it('shows each message once, whether it comes from history, live, a replay, or a send answer', () => {
     const log = new MessageLog();
     log.prepend([message(3, 'c'), message(4, 'd')]);
-    log.receiveStreamed(message(4, 'd'));
-    log.receiveStreamed(message(5, 'e'));
-    log.receiveStreamed(message(5, 'e'));
+    log.receive(message(4, 'd'));
+    log.receive(message(5, 'e'));
+    log.addPending('c-6', 'mine', alice);
+    log.receive(message(6, 'mine', 'c-6'));
+    log.receive(message(5, 'e'));
+    log.receive(message(6, 'mine', 'c-6'));
     log.prepend([message(1, 'a'), message(2, 'b'), message(3, 'c')]);
-    expect(bodies(log)).toEqual(['a:sent', 'b:sent', 'c:sent', 'd:sent', 'e:sent']);
-    expect(log.resumeAfter).toBe('5');
+    expect(bodies(log)).toEqual(['a:sent', 'b:sent', 'c:sent', 'd:sent', 'e:sent', 'mine:sent']);
   });
 
-  it('resumes from what the stream or history delivered, never from a send answer or an inbox event', () => {
+  it('names the newest stored message, not a pending one, for markRead', () => {
     const log = new MessageLog();
-    log.prepend([message(1, 'a'), message(2, 'b')]);
-    log.receiveStreamed(message(3, 'c'));
-    // The socket is in backoff: bob's 4 is committed, then our send is answered over HTTP
-    // and the inbox (another socket) brings bob's 6.
-    log.addPending('c-5', 'mine', alice);
-    log.receive(message(5, 'mine', 'c-5'));
-    log.receive(message(6, 'f', null, bob));
-    expect(log.resumeAfter).toBe('3');
-    // The resumed stream replays 4, 5 and 6; each shows once.
-    for (const id of [4, 5, 6]) {
-      log.receiveStreamed(id === 5 ? message(5, 'mine', 'c-5') : message(id, `#${id}`, null, bob));
-    }
-    expect(log.messages.map((shown) => shown.id)).toEqual(['1', '2', '3', '4', '5', '6']);
-    expect(log.resumeAfter).toBe('6');
-  });
-
-  it('resumes after the newest history page, not after an older page loaded later', () => {
-    const log = new MessageLog();
-    expect(log.resumeAfter).toBeNull();
-    log.prepend([message(8, 'h'), message(9, 'i')]);
-    log.prepend([message(6, 'f'), message(7, 'g')]);
-    expect(log.resumeAfter).toBe('9');
+    expect(log.newestStored).toBeUndefined();
+    log.prepend([message(1, 'a', null, bob), message(2, 'b', null, bob)]);
+    log.addPending('c-x', 'typing', alice);
+    expect(log.newestStored?.id).toBe('2');
   });
 
   it('keeps stored messages in order when a resumed stream replays an older one late', () => {
