@@ -125,25 +125,6 @@ interface PageInfoShape {
   endCursor: string | null;
 }
 
-const Settings = builder.objectRef<{ shareReadReceipts: boolean }>('Settings').implement({
-  description: "The viewer's own choices.",
-  fields: (t) => ({
-    shareReadReceipts: t.exposeBoolean('shareReadReceipts', {
-      description: 'Reciprocal: off, others see no read position of yours and you see none of theirs.',
-    }),
-  }),
-});
-
-builder.objectField(User, 'settings', (t) =>
-  t.field({
-    type: Settings,
-    nullable: true,
-    description: 'Only on the viewer; null for anyone else.',
-    resolve: (user, _args, context) =>
-      context.viewer?.id === user.id ? context.services.users.settings(context.viewer) : null,
-  }),
-);
-
 builder.queryFields((t) => ({
   conversations: t.field({
     type: ConversationConnection,
@@ -262,14 +243,6 @@ builder.mutationFields((t) => ({
           )
         ).id,
       ),
-  }),
-  updateSettings: t.field({
-    type: Settings,
-    args: { shareReadReceipts: t.arg.boolean() },
-    resolve: (_root, args, context) =>
-      context.services.users.updateSettings(requireViewer(context), {
-        shareReadReceipts: args.shareReadReceipts ?? undefined,
-      }),
   }),
 }));
 

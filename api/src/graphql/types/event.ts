@@ -5,6 +5,8 @@ import type { ConversationWireEvent, MembershipWireEvent, ReadWireEvent } from '
 import { builder } from '../builder.ts';
 import { Conversation } from './conversation.ts';
 import { Message } from './message.ts';
+import { PresenceEvent } from './presence.ts';
+import { TypingEvent } from './typing.ts';
 import { User } from './user.ts';
 
 type ChatEventItem = StreamItem<MessageEntry, PassThroughEvent>;
@@ -61,7 +63,7 @@ const ConversationEvent = builder.objectRef<Of<ConversationWireEvent>>('Conversa
 });
 
 const ChatEvent = builder.unionType('ChatEvent', {
-  types: [MessageEvent, ReadEvent, MembershipEvent, ConversationEvent],
+  types: [MessageEvent, ReadEvent, MembershipEvent, ConversationEvent, TypingEvent, PresenceEvent],
   resolveType: (item: ChatEventItem) => {
     if (item.type === 'entry') return MessageEvent;
     switch (item.event.type) {
@@ -71,6 +73,10 @@ const ChatEvent = builder.unionType('ChatEvent', {
         return MembershipEvent;
       case 'conversation':
         return ConversationEvent;
+      case 'typing':
+        return TypingEvent;
+      case 'presence':
+        return PresenceEvent;
     }
   },
 });
