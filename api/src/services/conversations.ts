@@ -7,8 +7,9 @@ import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
 import { AppError, badInput } from './errors.ts';
 import {
-  writeMessage,
   publishMessage,
+  toView,
+  writeMessage,
   type MessageRow,
   type MessageView,
   type SqlExecutor,
@@ -541,20 +542,10 @@ export class ConversationService {
   ): Promise<{ line: MessageView; memberIds: number[] }> {
     const written = await writeMessage(tx, line);
     if (!written) throw notFound('conversationId');
-    const { row, memberIds } = written;
+    const conversation = { id: line.conversationId, kind: 'GROUP' as const, viewer: line.sender, peer: null };
     return {
-      memberIds,
-      line: {
-        id: row.id.toString(),
-        conversationId: row.conversationId,
-        seq: row.seq,
-        kind: row.kind,
-        body: row.body,
-        clientId: row.clientId,
-        createdAt: row.createdAt,
-        sender: line.sender,
-        receiver: null,
-      },
+      memberIds: written.memberIds,
+      line: toView(conversation, written.row, new Map([[line.sender.id, line.sender]])),
     };
   }
 
