@@ -33,15 +33,34 @@ function loadEngineWasm(): Promise<void> {
   return wasmReady;
 }
 
-async function openEngine(connectionString: string, log: (message: string) => void) {
+/**
+ * Runs `use` with a schema engine on the database, then closes the engine's
+ * connections: the engine's session keeps Prisma's migration lock, and a
+ * connection left idle would hold it until the pool's idle timeout, stalling
+ * the next instance's migrations for that long.
+ */
+async function withEngine<T>(
+  connectionString: string,
+  log: (message: string) => void,
+  use: (engine: engineBindings.SchemaEngine) => Promise<T>,
+): Promise<T> {
   await loadEngineWasm();
   const schema = await readFile(schemaPath, 'utf8');
-  const adapterFactory = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
-  return engineBindings.SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
-    (message: string) => log(message),
-    adapterFactory,
-  );
+  const pool = new pg.Pool({ connectionString });
+  try {
+    const engine = await engineBindings.SchemaEngine.new(
+      { datamodels: [[schemaPath, schema]] },
+      (message: string) => log(message),
+      bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool)),
+    );
+    try {
+      return await use(engine);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
 async function readMigrationsList() {
@@ -83,35 +102,33 @@ export async function applyMigrations(
   await lockClient.connect();
   try {
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const engine = await openEngine(connectionString, log);
-    try {
+    return await withEngine(connectionString, log, async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({
         migrationsList: await readMigrationsList(),
         filters: noFilters,
       });
       return appliedMigrationNames;
-    } finally {
-      engine.free();
-    }
+    });
   } finally {
     await lockClient.end();
   }
 }
 
 /** The SQL that takes an empty database to `prisma/schema.prisma`: the first migration. */
-export async function diffFromEmpty(connectionString: string): Promise<string> {
-  const engine = await openEngine(connectionString, () => {});
-  try {
-    const schema = await readFile(schemaPath, 'utf8');
-    const result = await engine.diff({
-      from: { tag: 'empty' },
-      to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
-      script: true,
-      exitCode: null,
-      filters: noFilters,
-    });
-    return result.stdout ?? '';
-  } finally {
-    engine.free();
-  }
+export function diffFromEmpty(connectionString: string): Promise<string> {
+  return withEngine(
+    connectionString,
+    () => {},
+    async (engine) => {
+      const schema = await readFile(schemaPath, 'utf8');
+      const result = await engine.diff({
+        from: { tag: 'empty' },
+        to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
+        script: true,
+        exitCode: null,
+        filters: noFilters,
+      });
+      return result.stdout ?? '';
+    },
+  );
 }
