@@ -63,10 +63,10 @@ async function withEngine<T>(
   }
 }
 
-async function readMigrationsList() {
+async function readMigrationsList(before?: string) {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
   const names = entries
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && (before === undefined || entry.name < before))
     .map((entry) => entry.name)
     .sort();
   const lockPath = join(migrationsDir, 'migration_lock.toml');
@@ -92,11 +92,13 @@ async function readMigrationsList() {
 /**
  * Applies the migrations in `prisma/migrations` that the database lacks. Safe
  * when several instances start at once: they queue on an advisory lock and
- * the later ones find nothing left to apply.
+ * the later ones find nothing left to apply. `before` (a migration's name)
+ * stops short of it, so a test can build a database as an older release left it.
  */
 export async function applyMigrations(
   connectionString: string,
   log: (message: string) => void = () => {},
+  before?: string,
 ): Promise<string[]> {
   const lockClient = new pg.Client({ connectionString });
   await lockClient.connect();
@@ -104,7 +106,7 @@ export async function applyMigrations(
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     return await withEngine(connectionString, log, async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({
-        migrationsList: await readMigrationsList(),
+        migrationsList: await readMigrationsList(before),
         filters: noFilters,
       });
       return appliedMigrationNames;
