@@ -248,8 +248,20 @@ describe('non-members', () => {
     expect(subscription.events).toEqual([]);
   });
 
-  it('a member who left cannot read the messages any more (NOT_FOUND)', async () => {
-    const { carol, id } = await trio();
+  it('a member who left cannot read the members or the messages any more (NOT_FOUND)', async () => {
+    const { alice, carol, id } = await trio();
+    await send(harness.server, alice, id, 'hello');
+    await markRead(harness.server, alice, id, (await timeline(harness.server, alice, id)).at(-1)!.id);
+    const left = await gql<{ removeMember: unknown }>(
+      harness.server,
+      `mutation ($id: ID!, $username: String!) {
+        removeMember(conversationId: $id, username: $username) { id members { user { username } lastReadMessageId } } }`,
+      { id, username: carol.username },
+      { token: carol.token },
+    );
+    expect(errorCode(left)).toBe('NOT_FOUND');
+    expect(left.data).toBeNull();
+    await addMembers(harness.server, alice, id, [carol]);
     const result = await gql<{ removeMember: unknown }>(
       harness.server,
       `mutation ($id: ID!, $username: String!) {
