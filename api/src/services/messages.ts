@@ -123,10 +123,18 @@ function isClientIdTaken(error: unknown): boolean {
   );
 }
 
+/** Takes the conversation's row lock until the transaction ends: writes and membership changes take turns. */
+export async function lockConversation(tx: SqlExecutor, conversationId: number) {
+  await tx.$queryRaw`SELECT 1 FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
+}
+
 /**
- * The one statement every message and timeline line is written with. It
- * locks the conversation row (the UPDATE), checks the sender is a member and
- * the clientId is new, takes the next seq and the time under that lock, and
+ * The one statement every message and timeline line is written with, in a
+ * transaction that holds `lockConversation` already: a statement that waits
+ * for the lock itself keeps the snapshot it started with (READ COMMITTED), so
+ * its membership check and member list would predate a removal committed
+ * while it waited. It checks the sender is a member and the clientId is
+ * new, takes the next seq and the time under that lock, and
  * inserts: concurrent sends to one conversation commit in seq order, with
  * createdAt never earlier than the previous message's, so a resume cursor
  * never skips a row and times never go backwards. A text message also moves
@@ -222,12 +230,15 @@ export class MessageService {
     const clientId = validateClientId(rawClientId);
     await this.rateLimits.consumeSend(viewer.id);
     const conversation = 'kind' in target ? target : await this.target(viewer, target);
-    const written = await writeMessage(this.db, {
-      conversationId: conversation.id,
-      sender: viewer,
-      kind: 'TEXT',
-      body,
-      clientId,
+    const written = await this.db.$transaction(async (tx) => {
+      await lockConversation(tx, conversation.id);
+      return writeMessage(tx, {
+        conversationId: conversation.id,
+        sender: viewer,
+        kind: 'TEXT',
+        body,
+        clientId,
+      });
     });
     const senders = new Map([[viewer.id, viewer]]);
     if (written) {
