@@ -275,6 +275,24 @@ describe('non-members', () => {
 });
 
 describe('removal and return', () => {
+  it('stores nothing from a member after the line that removed them, however their sends race the removal', async () => {
+    const { alice, carol, id } = await trio();
+    const sends = Array.from({ length: 60 }, (_, index) =>
+      sendInto(harness.server, carol, id, `race ${index}`),
+    );
+    await sends[0];
+    const removal = await removeMember(harness.server, alice, id, carol);
+    expect(errorCode(removal)).toBe('none');
+    const codes = new Set((await Promise.all(sends)).map(errorCode));
+    expect([...codes].every((code) => code === 'none' || code === 'NOT_FOUND')).toBe(true);
+    const { rows } = await sql.query(
+      `SELECT x.seq, x.body FROM messages x, messages line
+       WHERE x.conversation_id = $1 AND line.conversation_id = $1 AND line.body = $2 AND x.seq > line.seq`,
+      [Number(id), `${alice.username} removed ${carol.username}`],
+    );
+    expect(rows).toEqual([]);
+  });
+
   it('stops a removed member’s open events stream at once, drops the group from their list, and shows the whole history on return', async () => {
     const { alice, bob, carol, id } = await trio();
     await send(harness.server, bob, id, 'before');
