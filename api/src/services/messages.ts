@@ -364,7 +364,13 @@ export class MessageService {
     return rows.map((row) => toView(conversation, row, senders));
   }
 
-  /** Up to `take` rows strictly between the two seqs, from the `afterSeq` end when `forward`. */
+  /**
+   * Up to `take` rows strictly between the two seqs, from the `afterSeq` end
+   * when `forward`; none once the viewer is no longer a member. The check is
+   * here, in the read, because a stream opened while a member re-reads long
+   * after (a gap, a Redis reconnect) and must not show a removed member what
+   * was written since.
+   */
   private findRows(
     conversation: ConversationRef,
     range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
@@ -374,6 +380,7 @@ export class MessageService {
       where: {
         conversationId: conversation.id,
         seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
+        conversation: { members: { some: { userId: conversation.viewer.id } } },
       },
       orderBy: { seq: forward ? 'asc' : 'desc' },
       take,
