@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connected, signup, wsClient, type TestUser } from './support/clients.ts';
+import { connected, signup, Subscription, wsClient, type TestUser } from './support/clients.ts';
 import {
   createGroup,
+  removeMember,
   messagesOf,
   openEvents,
   receivedBody,
@@ -167,4 +168,45 @@ describe('events: one stream of every conversation', () => {
     // The cursor knows no position in the other conversations: their recent messages come again, once.
     expect(bodies).toContain('before, elsewhere');
   });
+
+  it('a removed member’s open messageAdded stream carries nothing after the removal, even when Redis reconnects', async () => {
+    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const group = await createGroup(server, alice, 'Old API', [bob, carol]);
+    const known = await send(server, bob, group.id, 'known');
+    const client = await harness.openClient(carol);
+    const bodies = (conversationId: string, after: string) => {
+      const subscription = new Subscription<{ body: string }>(
+        client,
+        'subscription ($id: ID!, $after: ID) { messageAdded(conversationId: $id, after: $after) { body } }',
+        { id: conversationId, after },
+        'messageAdded',
+      );
+      return {
+        subscription,
+        bodies: () => subscription.events.map((event) => event.body),
+        received: (body: string) =>
+          subscription.waitFor(() => subscription.events.some((event) => event.body === body), body, 15_000),
+      };
+    };
+    const inGroup = bodies(group.id, known.id);
+    const dm = await send(server, alice, carol, 'direct');
+    const direct = bodies(dm.conversation.id, dm.id);
+    await send(server, bob, group.id, 'before');
+    await inGroup.received('before');
+
+    await removeMember(server, alice, group.id, carol);
+    await send(server, bob, group.id, 'after the removal');
+    // A Redis reconnect makes every stream re-read PostgreSQL: the direct one shows that it did.
+    redisProxy.cut();
+    try {
+      await waitUntil(async () => (await readiness()) === 503, 'the Redis cut to be noticed');
+      await send(server, alice, carol, 'in the cut');
+    } finally {
+      redisProxy.restore();
+    }
+    await direct.received('in the cut');
+    await send(server, alice, carol, 'after the reconnect');
+    await direct.received('after the reconnect');
+    expect(inGroup.bodies()).toEqual(['before']);
+  }, 60_000);
 });
