@@ -169,7 +169,7 @@ describe('events: one stream of every conversation', () => {
     expect(bodies).toContain('before, elsewhere');
   });
 
-  it('a removed member’s open messageAdded stream carries nothing after the removal, even when Redis reconnects', async () => {
+  it('a removed member’s open messageAdded and events streams carry nothing after the removal, even when Redis reconnects', async () => {
     const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(server, alice, 'Old API', [bob, carol]);
     const known = await send(server, bob, group.id, 'known');
@@ -191,8 +191,10 @@ describe('events: one stream of every conversation', () => {
     const inGroup = bodies(group.id, known.id);
     const dm = await send(server, alice, carol, 'direct');
     const direct = bodies(dm.conversation.id, dm.id);
+    const events = await openEvents(harness, carol, pinger);
     await send(server, bob, group.id, 'before');
     await inGroup.received('before');
+    await receivedBody(events, 'before');
 
     await removeMember(server, alice, group.id, carol);
     await send(server, bob, group.id, 'after the removal');
@@ -207,6 +209,10 @@ describe('events: one stream of every conversation', () => {
     await direct.received('in the cut');
     await send(server, alice, carol, 'after the reconnect');
     await direct.received('after the reconnect');
+    await receivedBody(events, 'after the reconnect');
     expect(inGroup.bodies()).toEqual(['before']);
+    expect(ofConversation(messagesOf(events.events), group.id)).not.toContain(
+      (await storedOrder(group.id)).at(-1),
+    );
   }, 60_000);
 });
