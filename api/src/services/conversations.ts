@@ -7,6 +7,7 @@ import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
 import { AppError, badInput } from './errors.ts';
 import {
+  lockConversation,
   publishMessage,
   toView,
   writeMessage,
@@ -558,7 +559,7 @@ export class ConversationService {
 
   /** The members, read under the conversation row's lock: membership changes take turns with sends. */
   private async lockMembers(tx: SqlExecutor, conversationId: number) {
-    await tx.$queryRaw`SELECT 1 FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
+    await lockConversation(tx, conversationId);
     const rows = await tx.conversationMember.findMany({
       where: { conversationId },
       select: { userId: true, role: true, joinedAt: true },

@@ -91,7 +91,7 @@ const messageColumns = {
 } as const;
 
 /** A stored row as a message of `conversation`, whose members include `senders`. */
-function toView(
+export function toView(
   conversation: ConversationRef,
   row: MessageRow,
   senders: ReadonlyMap<number, UserRef>,
@@ -125,10 +125,19 @@ function isClientIdTaken(error: unknown): boolean {
   );
 }
 
+/** Takes the conversation's row lock until the transaction ends: writes and membership changes take turns. */
+export async function lockConversation(tx: SqlExecutor, conversationId: number) {
+  await tx.$queryRaw`SELECT 1 FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
+}
+
 /**
- * The one statement every message and timeline line is written with. It
- * locks the conversation row (the UPDATE), checks the sender is a member and
- * the clientId is new, takes the next seq and the time under that lock, and
+ * The one statement every message and timeline line is written with. Into a
+ * group it runs in a transaction that holds `lockConversation` already: a
+ * statement that waits for the lock itself keeps the snapshot it started with
+ * (READ COMMITTED), so its membership check and member list would predate a
+ * removal committed while it waited. A direct conversation's members never
+ * change, and there the statement's own UPDATE takes the lock. It checks the sender is a member and the clientId is
+ * new, takes the next seq and the time under that lock, and
  * inserts: concurrent sends to one conversation commit in seq order, with
  * createdAt never earlier than the previous message's, so a resume cursor
  * never skips a row and times never go backwards. A text message also moves
@@ -233,14 +242,22 @@ export class MessageService {
     const clientId = validateClientId(rawClientId);
     await this.rateLimits.consumeSend(viewer.id);
     const conversation = 'kind' in target ? target : await this.target(viewer, target);
-    const written = await writeMessage(this.db, {
+    const message = {
       conversationId: conversation.id,
       sender: viewer,
-      kind: 'TEXT',
+      kind: 'TEXT' as const,
       body,
       clientId,
-      directPeer: conversation.peer?.id,
-    });
+    };
+    // A direct conversation's two people never change: the statement alone takes the lock. A
+    // group's members do, so the lock is taken first and the statement sees who is in it now.
+    const written =
+      conversation.peer !== null
+        ? await writeMessage(this.db, { ...text, directPeer: conversation.peer.id })
+        : await this.db.$transaction(async (tx) => {
+            await lockConversation(tx, conversation.id);
+            return writeMessage(tx, text);
+          });
     const senders = new Map([[viewer.id, viewer]]);
     if (written) {
       const message = toView(conversation, written.row, senders);
@@ -373,7 +390,13 @@ export class MessageService {
     return rows.map((row) => toView(conversation, row, senders));
   }
 
-  /** Up to `take` rows strictly between the two seqs, from the `afterSeq` end when `forward`. */
+  /**
+   * Up to `take` rows strictly between the two seqs, from the `afterSeq` end
+   * when `forward`; none once the viewer is no longer a member. The check is
+   * here, in the read, because a stream opened while a member re-reads long
+   * after (a gap, a Redis reconnect) and must not show a removed member what
+   * was written since.
+   */
   private findRows(
     conversation: ConversationRef,
     range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
@@ -383,6 +406,7 @@ export class MessageService {
       where: {
         conversationId: conversation.id,
         seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
+        conversation: { members: { some: { userId: conversation.viewer.id } } },
       },
       orderBy: { seq: forward ? 'asc' : 'desc' },
       take,

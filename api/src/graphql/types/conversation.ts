@@ -62,7 +62,11 @@ export const Conversation = builder.objectRef<ConversationParent>('Conversation'
     members: t.field({
       type: [ConversationMember],
       description: 'Oldest member first.',
-      resolve: (parent, _args, context) => context.services.conversations.members(parent.viewer, parent.id),
+      resolve: async (parent, _args, context) => {
+        // Members only: someone who left (whose mutation or last event still names the group) sees nobody.
+        await load(parent, context);
+        return context.services.conversations.members(parent.viewer, parent.id);
+      },
     }),
     lastMessage: t.field({
       type: Message,
