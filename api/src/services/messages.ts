@@ -242,13 +242,7 @@ export class MessageService {
     const clientId = validateClientId(rawClientId);
     await this.rateLimits.consumeSend(viewer.id);
     const conversation = 'kind' in target ? target : await this.target(viewer, target);
-    const message = {
-      conversationId: conversation.id,
-      sender: viewer,
-      kind: 'TEXT' as const,
-      body,
-      clientId,
-    };
+    const text = { conversationId: conversation.id, sender: viewer, kind: 'TEXT' as const, body, clientId };
     // A direct conversation's two people never change: the statement alone takes the lock. A
     // group's members do, so the lock is taken first and the statement sees who is in it now.
     const written =
