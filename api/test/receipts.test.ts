@@ -9,6 +9,7 @@ import {
   markRead,
   receivedBody,
   send,
+  timeline,
   openEvents,
   type ChatEvent,
 } from './support/conversations.ts';
@@ -47,6 +48,22 @@ async function setShareReadReceipts(user: TestUser, share: boolean) {
 }
 
 describe('unread counts', () => {
+  it('starts someone added to a group with nothing unread, though they see the whole history', async () => {
+    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const group = await createGroup(harness.server, alice, 'Book club', [bob]);
+    for (const body of ['one', 'two', 'three']) await send(harness.server, bob, group.id, body);
+    await addMembers(harness.server, alice, group.id, [carol]);
+    expect(await view(carol, group.id)).toMatchObject({ unreadCount: 0 });
+    const history = await timeline(harness.server, carol, group.id);
+    expect(history.filter((message) => message.kind === 'TEXT').map((message) => message.body)).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+    await send(harness.server, bob, group.id, 'four');
+    expect(await view(carol, group.id)).toMatchObject({ unreadCount: 1 });
+  });
+
   it('counts text messages from others after the read position, kept on the server', async () => {
     const [alice, bob] = (await people(2)) as [TestUser, TestUser];
     const first = await send(harness.server, bob, alice, 'one');

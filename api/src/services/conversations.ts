@@ -384,7 +384,10 @@ export class ConversationService {
     return { id: conversationId, kind: 'GROUP', viewer, peer: null };
   }
 
-  /** Any member may add people to a group; people already in it are left as they are. */
+  /**
+   * Any member may add people to a group; people already in it are left as
+   * they are. Newcomers' read position starts at the line that added them.
+   */
   async addMembers(viewer: UserRef, id: string, usernames: readonly string[]): Promise<ConversationRef> {
     const conversation = await this.requireGroup(viewer, id);
     const candidates = await this.resolveMembers(viewer, usernames, 'usernames');
@@ -401,6 +404,11 @@ export class ConversationService {
         sender: viewer,
         kind: 'SYSTEM',
         body: `${viewer.username} added ${names(added)}`,
+      });
+      // Newcomers see the whole history, but unread starts where they came in.
+      await tx.conversationMember.updateMany({
+        where: { conversationId: conversation.id, userId: { in: added.map((user) => user.id) } },
+        data: { lastReadSeq: written.line.seq, lastReadMessageId: BigInt(written.line.id) },
       });
       return { added, ...written };
     });
