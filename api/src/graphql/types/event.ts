@@ -40,7 +40,8 @@ const MembershipChange = builder.enumType('MembershipChange', {
 });
 
 const MembershipEvent = builder.objectRef<Of<MembershipWireEvent>>('MembershipEvent').implement({
-  description: 'Someone joined or left a group; for the person removed it is the last event of the group.',
+  description:
+    'Someone joined or left a group. For the person removed it is the last event of the group, and its `conversation` gives them only its `id`: the rest is for members.',
   fields: (t) => ({
     conversation: t.field({
       type: Conversation,
