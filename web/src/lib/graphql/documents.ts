@@ -330,3 +330,28 @@ export const EventsSubscription = gql<{ events: ChatEvent }, { after: string | n
   }
   ${SUMMARY_FIELDS}
 `;
+
+export const LoginMutation = gql<{ login: { user: User } }, { username: string; password: string }>`
+  mutation Login($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      user {
+        id
+        username
+      }
+    }
+  }
+`;
+
+export const SignupMutation = gql<
+  { signup: { user: User } },
+  { username: string; email: string; password: string }
+>`
+  mutation Signup($username: String!, $email: String!, $password: String!) {
+    signup(username: $username, email: $email, password: $password) {
+      user {
+        id
+        username
+      }
+    }
+  }
+`;
