@@ -90,6 +90,15 @@ describe('the outbox (why 1, 2)', () => {
     const [alice, bob] = [await person('alice'), await person('bob')];
     await chatting(alice, bob);
     const typed = Array.from({ length: 40 }, (_, n) => `quick ${String(n).padStart(2, '0')}`);
+    // A network whose requests take uneven times (as on a phone): sends sent side by side would overtake each other.
+    let sends = 0;
+    await alice.page.route('**/graphql', async (route) => {
+      if (route.request().postData()?.includes('SendMessage')) {
+        const delay = (sends++ * 37) % 150;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+      await route.continue();
+    });
     const composer = alice.page.getByLabel(/^Message to /);
     for (const text of typed) {
       await composer.fill(text);
@@ -262,6 +271,9 @@ describe('accessibility (why 7)', () => {
     await tabTo(async () => (await focused()).includes(bob.username));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: bob.username, exact: true }).waitFor();
+    await page.getByText('old 69', { exact: true }).waitFor();
+    // A long history scrolls: axe wants that region reachable by keyboard.
+    expect(await seriousA11yProblems(page)).toEqual([]);
     await tabTo(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'Messages'));
     await expect
       .poll(
