@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import type AxeCore from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { PASSWORD } from '../../api/test/support/clients.ts';
+import { useTestServer } from '../../api/test/support/harness.ts';
 
 /** Debian's Chromium unless CHROMIUM_PATH names another. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,6 +25,41 @@ export function launchBrowser(): Promise<Browser> {
     ],
     // Playwright gives every launch a fresh, empty profile of its own.
   });
+}
+
+type Viewport = { width: number; height: number };
+
+/** For one test file: the real server serving the built client, a browser, and people who sign up in it. */
+export function useWebApp() {
+  const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const started = () => {
+    if (!browser) throw new Error('the browser is not launched yet');
+    return browser;
+  };
+  return {
+    harness,
+    get browser() {
+      return started();
+    },
+    /** Someone new, signed up and in, in a browser context of their own (closed after the test). */
+    async person(username: string, options: { baseUrl?: string; viewport?: Viewport } = {}): Promise<Person> {
+      const created = await newPerson(
+        started(),
+        options.baseUrl ?? harness.server.url,
+        username,
+        options.viewport,
+      );
+      harness.defer(() => created.context.close());
+      return created;
+    },
+  };
 }
 
 export interface Person {

@@ -1,25 +1,12 @@
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, it } from 'vitest';
-import { useTestServer } from '../../api/test/support/harness.ts';
-import { launchBrowser, logIn, newPerson, openChat, openConversation, send, type Person } from './browser.ts';
+import { it } from 'vitest';
+import { logIn, openChat, openConversation, send, useWebApp, type Person } from './browser.ts';
 
-const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
+const app = useWebApp();
+const { harness } = app;
 const out = (name: string) => resolve(import.meta.dirname, '../../docs/screenshots', name);
-let browser: Browser;
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function person(username: string): Promise<Person> {
-  const created = await newPerson(browser, harness.server.url, username);
-  harness.defer(() => created.context.close());
-  return created;
-}
+const person = (username: string): Promise<Person> => app.person(username);
 
 /** Sends `text` as `who` and waits until it shows as stored. */
 async function say(who: Person, text: string) {
@@ -57,7 +44,7 @@ it('writes the README screenshots', async () => {
   await say(alice, 'I can drive');
   await alice.page.screenshot({ path: out('group-desktop.png') });
 
-  const phone = await browser.newContext({
+  const phone = await app.browser.newContext({
     baseURL: harness.server.url,
     viewport: { width: 375, height: 740 },
   });

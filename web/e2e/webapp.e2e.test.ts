@@ -1,39 +1,26 @@
-import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../api/test/support/clients.ts';
-import { useTestServer } from '../../api/test/support/harness.ts';
 import {
   conversationId,
-  launchBrowser,
   loggedIn,
   logIn,
-  newPerson,
   openChat,
   openConversation,
   seriousA11yProblems,
   send,
   shownBodies,
   type Person,
+  useWebApp,
 } from './browser.ts';
 
-const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const app = useWebApp();
+const { harness } = app;
 
 const PHONE = { width: 375, height: 740 };
 
-async function person(prefix: string, viewport?: { width: number; height: number }): Promise<Person> {
-  const created = await newPerson(browser, harness.server.url, uniqueName(prefix), viewport);
-  harness.defer(() => created.context.close());
-  return created;
-}
+const person = (prefix: string, viewport?: { width: number; height: number }): Promise<Person> =>
+  app.person(uniqueName(prefix), { viewport });
 
 const waitForBodies = (page: Page, expected: string[], timeout = 15_000) =>
   expect.poll(() => shownBodies(page), { timeout, interval: 100 }).toEqual(expected);
@@ -214,7 +201,7 @@ describe('accessibility (why 7)', () => {
     { width: 375, height: 740 },
   ]) {
     it(`has no serious or critical axe findings at ${viewport.width}×${viewport.height}`, async () => {
-      const context = await browser.newContext({ baseURL: harness.server.url, viewport });
+      const context = await app.browser.newContext({ baseURL: harness.server.url, viewport });
       harness.defer(() => context.close());
       const page = await context.newPage();
       await page.goto('/login/');
@@ -271,7 +258,7 @@ describe('accessibility (why 7)', () => {
     await tabTo(async () => (await focused()).includes(bob.username));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: bob.username, exact: true }).waitFor();
-    await page.getByText('old 69', { exact: true }).waitFor();
+    await page.locator('.body', { hasText: 'old 69' }).waitFor();
     // A long history scrolls: axe wants that region reachable by keyboard.
     expect(await seriousA11yProblems(page)).toEqual([]);
     await tabTo(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'Messages'));
@@ -284,7 +271,7 @@ describe('accessibility (why 7)', () => {
         { timeout: 30_000, interval: 200 },
       )
       .toBe('hello');
-    await page.getByText('old 00', { exact: true }).waitFor();
+    await page.locator('.body', { hasText: 'old 00' }).waitFor();
   });
 });
 
@@ -311,5 +298,77 @@ describe('reading (why 4, 9)', () => {
     expect(await composer.inputValue()).toBe(tooLong);
     expect(await alice.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     await composer.fill('');
+  });
+});
+
+describe('a hidden tab (what users get: title, icon, notifications)', () => {
+  it('asks for notifications on the first send only, then shows one per message while hidden; a click opens it', async () => {
+    const [alice, bob] = [await person('alice'), await person('bob')];
+    // The page's view of the browser: whether the tab is hidden, and its Notification API, recorded.
+    await alice.context.addInitScript(() => {
+      const state = {
+        hidden: false,
+        asked: 0,
+        shown: [] as Array<{ title: string; body: string; click: () => void }>,
+      };
+      Object.assign(window, { testState: state });
+      Object.defineProperty(document, 'visibilityState', {
+        get: () => (state.hidden ? 'hidden' : 'visible'),
+      });
+      class Recorded {
+        // Once granted it stays granted, from page to page, as in a browser.
+        static get permission(): NotificationPermission {
+          return sessionStorage.getItem('test.notifications') === 'granted' ? 'granted' : 'default';
+        }
+        static requestPermission() {
+          state.asked++;
+          sessionStorage.setItem('test.notifications', 'granted');
+          return Promise.resolve(Recorded.permission);
+        }
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: { body: string }) {
+          state.shown.push({ title, body: options.body, click: () => this.onclick?.() });
+        }
+        close() {}
+      }
+      Object.assign(window, { Notification: Recorded });
+    });
+    type TestState = { asked: number; shown: Array<{ title: string; body: string }> };
+    const recorded = () =>
+      alice.page.evaluate(() => {
+        const { asked, shown } = (window as unknown as { testState: TestState }).testState;
+        return { asked, shown: shown.map(({ title, body }) => `${title}: ${body}`) };
+      });
+    const id = await chatting(alice, bob);
+    await alice.page.reload();
+    await waitForBodies(alice.page, ['hello']);
+    expect((await recorded()).asked).toBe(0);
+    await send(alice, 'first send of this visit');
+    await expect.poll(async () => (await recorded()).asked).toBe(1);
+
+    await alice.page.goto('/');
+    await loggedIn(alice.page, alice.username);
+    await alice.page.evaluate(
+      `window.testState.hidden = true; document.dispatchEvent(new Event('visibilitychange'))`,
+    );
+    await send(bob, 'are you there?');
+    await expect.poll(async () => (await recorded()).shown).toEqual([`${bob.username}: are you there?`]);
+    await expect.poll(() => alice.page.title()).toBe('(1) Chat');
+    expect(await alice.page.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/png/);
+    await alice.page.evaluate(`window.testState.shown[0].click()`);
+    await alice.page.waitForURL(`**/c/${id}`);
+    await alice.page.getByRole('heading', { name: bob.username, exact: true }).waitFor();
+  });
+
+  it('serves a favicon and a web app manifest', async () => {
+    for (const [path, type] of [
+      ['/favicon.ico', /icon/],
+      ['/favicon.svg', /svg/],
+      ['/manifest.webmanifest', /manifest|json/],
+    ] as const) {
+      const response = await fetch(new URL(path, harness.server.url));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(type);
+    }
   });
 });
