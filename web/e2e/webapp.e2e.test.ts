@@ -272,6 +272,15 @@ describe('accessibility (why 7)', () => {
       )
       .toBe('hello');
     await page.locator('.body', { hasText: 'old 00' }).waitFor();
+    // Scrolled up: a way back to the newest; and your own message comes into view when you send.
+    await page.getByRole('button', { name: '↓ Latest' }).waitFor();
+    await send(alice, 'back to the present');
+    const inView = () =>
+      page.locator('.bubble', { hasText: 'back to the present' }).evaluate((bubble) => {
+        const [shown, list] = [bubble.getBoundingClientRect(), bubble.closest('ol')!.getBoundingClientRect()];
+        return shown.top >= list.top && shown.bottom <= list.bottom + 1;
+      });
+    await expect.poll(inView).toBe(true);
   });
 });
 
