@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import type AxeCore from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { PASSWORD } from '../../api/test/support/clients.ts';
+import { useTestServer } from '../../api/test/support/harness.ts';
 
 /** Debian's Chromium unless CHROMIUM_PATH names another. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,15 +27,55 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+type Viewport = { width: number; height: number };
+
+/** For one test file: the real server serving the built client, a browser, and people who sign up in it. */
+export function useWebApp() {
+  const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const started = () => {
+    if (!browser) throw new Error('the browser is not launched yet');
+    return browser;
+  };
+  return {
+    harness,
+    get browser() {
+      return started();
+    },
+    /** Someone new, signed up and in, in a browser context of their own (closed after the test). */
+    async person(username: string, options: { baseUrl?: string; viewport?: Viewport } = {}): Promise<Person> {
+      const created = await newPerson(
+        started(),
+        options.baseUrl ?? harness.server.url,
+        username,
+        options.viewport,
+      );
+      harness.defer(() => created.context.close());
+      return created;
+    },
+  };
+}
+
 export interface Person {
   username: string;
   context: BrowserContext;
   page: Page;
 }
 
-/** A person in a browser context of their own: signs up and logs in through the forms, as a new user does. */
-export async function newPerson(browser: Browser, baseUrl: string, username: string): Promise<Person> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } });
+/** A person in a browser context of their own: signs up through the form (which signs them in), as a new user does. */
+export async function newPerson(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<Person> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   await page.goto('/signup/');
@@ -39,8 +85,8 @@ export async function newPerson(browser: Browser, baseUrl: string, username: str
   await page.locator('input[name=password1]').fill(PASSWORD);
   await page.locator('input[name=password2]').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.waitForURL('**/login/');
-  await logIn(page, username);
+  await page.getByText('Account created').waitFor();
+  await loggedIn(page, username);
   return { username, context, page };
 }
 
@@ -48,8 +94,12 @@ export async function logIn(page: Page, username: string) {
   await page.locator('input[name=username]').fill(username);
   await page.locator('input[name=password]').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByText(`Logged in as ${username}`).waitFor();
+  await loggedIn(page, username);
 }
+
+/** The chat is up for `username`: the top bar names them (hidden on phones, so it is waited for attached). */
+export const loggedIn = (page: Page, username: string) =>
+  page.getByText(`Logged in as ${username}`).waitFor({ state: 'attached' });
 
 /** Opens the direct chat with `peer` through the search box, as a person starting a chat does. */
 export async function openConversation(person: Person, peer: string) {
@@ -95,4 +145,30 @@ export async function send(person: Person, text: string) {
 /** The bodies of the messages shown, in order. */
 export function shownBodies(page: Page): Promise<string[]> {
   return page.getByTestId('message').locator('.body').allTextContents();
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings on the page as it is now (injected through the debugger: no CSP applies). */
+export async function seriousA11yProblems(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const { violations } = await (window as unknown as { axe: typeof AxeCore }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    return violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.map((node) => node.target.join(' ')),
+    }));
+  });
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.targets.join(', ')}`);
+}
+
+/** The open conversation's id, from the address (`/c/<id>`). */
+export async function conversationId(page: Page): Promise<string> {
+  await page.waitForURL(/\/c\/[^/]+$/);
+  return decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
 }

@@ -1,36 +1,22 @@
-import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../api/test/support/clients.ts';
 import { FaultProxy } from '../../api/test/support/fault-proxy.ts';
-import { useTestServer } from '../../api/test/support/harness.ts';
 import {
   chatList,
   chatRow,
-  launchBrowser,
-  newPerson,
   openChat,
   openConversation,
   send,
   shownBodies,
   type Person,
+  useWebApp,
 } from './browser.ts';
 
-const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
-let browser: Browser;
+const app = useWebApp();
+const { harness } = app;
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function person(prefix: string, baseUrl = harness.server.url): Promise<Person> {
-  const created = await newPerson(browser, baseUrl, uniqueName(prefix));
-  harness.defer(() => created.context.close());
-  return created;
-}
+const person = (prefix: string, baseUrl = harness.server.url): Promise<Person> =>
+  app.person(uniqueName(prefix), { baseUrl });
 
 const waitForBodies = (who: Person, expected: string[]) =>
   expect.poll(() => shownBodies(who.page), { timeout: 15_000, interval: 100 }).toEqual(expected);

@@ -71,7 +71,12 @@ export const compatPages =
     const sendPage = (reply: FastifyReply, name: PageName, status = 200, errors: string[] = []) => {
       if (!pages)
         return reply.status(503).type('text/plain').send('The web client is not built: run `npm run build`.');
-      return reply.status(status).type('text/html; charset=utf-8').send(renderErrors(pages[name], errors));
+      // no-store: Back after a logout must not show a signed-in page from the cache.
+      return reply
+        .status(status)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(renderErrors(pages[name], errors));
     };
 
     /** A failed form post: the page again with the error; 429/503 keep their status (and Retry-After). */
@@ -94,10 +99,15 @@ export const compatPages =
       await server.register(fastifyStatic, { root: distDir, index: false, wildcard: true });
     }
 
-    server.get('/', async (request, reply) => {
+    // The chat, and the address of each conversation in it (`/c/<id>`: reload and bookmarks).
+    const chatPage = async (request: FastifyRequest, reply: FastifyReply) => {
       const viewer = await services.accounts.authenticate(sessionToken(request));
-      return viewer ? sendPage(reply, 'chat') : reply.redirect('/login/?next=/', 302);
-    });
+      if (viewer) return sendPage(reply, 'chat');
+      const next = safeNext(request.url.split('?')[0]!).replace(/[&#+]/g, encodeURIComponent);
+      return reply.redirect(`/login/?next=${next}`, 302);
+    };
+    server.get('/', chatPage);
+    server.get('/c/*', chatPage);
     server.get('/login/', (_request, reply) => sendPage(reply, 'login'));
     server.get('/signup/', (_request, reply) => sendPage(reply, 'signup'));
 

@@ -50,6 +50,8 @@ export function createGraphQLHttpHandler(deps: {
       // Cookies were set on the reply already; Yoga's own set-cookie list is empty.
       if (key !== 'set-cookie') void reply.header(key, value);
     });
+    // Answers depend on the session (a GET of `me` included): never from a cache.
+    void reply.header('cache-control', 'no-store');
     return reply.status(response.status).send(response.body);
   };
 }

@@ -1,4 +1,4 @@
-import type { AnyVariables, OperationResult, TypedDocumentNode } from '@urql/core';
+import type { AnyVariables, CombinedError, OperationResult, TypedDocumentNode } from '@urql/core';
 import type { Transport } from '../graphql/client.ts';
 import {
   AddMembersMutation,
@@ -10,6 +10,7 @@ import {
   MeQuery,
   RemoveMemberMutation,
   RenameConversationMutation,
+  SendMessageMutation,
   type ChatEvent,
   type ConversationSummary,
   type Message,
@@ -19,11 +20,35 @@ import { ChatList } from './chat-list.svelte.ts';
 import { Connection } from './connection.svelte.ts';
 import { Conversation, errorText, type Target } from './conversation.svelte.ts';
 import { EventStream } from './event-stream.ts';
+import {
+  localOutboxStore,
+  Outbox,
+  type OutboxEntry,
+  type OutboxStore,
+  type SendResult,
+} from './outbox.svelte.ts';
 import { People } from './people.svelte.ts';
 import { atOrAfter } from './receipts.ts';
 
 /** What a group action answers: null when it worked, else why not, in words. */
 export type ActionResult = string | null;
+
+/** Why the session is over, as the login page explains it. */
+export type SessionEnd = 'logged-out' | 'ended';
+
+const codeOf = (error: CombinedError | undefined) => error?.graphQLErrors[0]?.extensions.code;
+
+/** A failed send in words, and whether the outbox should try it again by itself. */
+function sendFailure(error: CombinedError | undefined): SendResult {
+  if (!error || error.networkError)
+    return { retry: 'No connection. It will be sent when the connection is back.' };
+  const code = codeOf(error);
+  const reason = errorText(error, 'The server did not take it.');
+  if (code === 'UNAUTHENTICATED') return { retry: 'You are signed out. It will be sent after you log in.' };
+  if (code === 'RATE_LIMITED' || code === 'UNAVAILABLE')
+    return { retry: `${reason} It will be sent again shortly.` };
+  return { refused: reason };
+}
 
 /** The signed-in chat: who I am, the chat list, the open conversation, the event stream, the connection. */
 export class ChatApp {
@@ -38,8 +63,18 @@ export class ChatApp {
   #fetching = new Set<string>();
   #marking: string | null = null;
   #stops: Array<() => void> = [];
+  #outbox: Outbox | null = null;
+  /** Told of each message someone else sent (for a desktop notification). */
+  onIncoming: ((message: Message) => void) | null = null;
+  #tabs: BroadcastChannel | null = null;
+  #ended = false;
 
-  constructor(private readonly transport: Transport) {
+  constructor(
+    private readonly transport: Transport,
+    /** Where a session that ended anywhere goes (the login page, with the reason). */
+    private readonly onSessionEnd: (why: SessionEnd) => void = () => {},
+    private readonly outboxStore: (userId: string) => OutboxStore = localOutboxStore,
+  ) {
     this.people = new People(transport.urql);
     this.events = new EventStream(
       (after, onEvent) => {
@@ -73,6 +108,11 @@ export class ChatApp {
     return this.#notice;
   }
 
+  /** Our messages on their way (there once we know who we are). */
+  get outbox() {
+    return this.#outbox;
+  }
+
   /** Returns false when there is no session (the caller sends the person to log in). */
   async start(browser: Document = document): Promise<boolean> {
     const { urql, ws } = this.transport;
@@ -80,14 +120,38 @@ export class ChatApp {
     const me = result.data?.me;
     if (!me) return false;
     this.#me = me;
+    const outbox = new Outbox(
+      this.outboxStore(me.id),
+      (entry) => this.#deliver(entry),
+      (message) => this.#onMessage(message),
+    );
+    this.#outbox = outbox;
     const onVisibility = () => this.setVisible(browser.visibilityState === 'visible');
+    const onOnline = () => outbox.kick();
     browser.addEventListener('visibilitychange', onVisibility);
+    browser.defaultView?.addEventListener('online', onOnline);
     onVisibility();
+    // Every tab hears when one of them logs out.
+    const tabs = new BroadcastChannel('chat-session');
+    tabs.onmessage = (event) => {
+      if (event.data === 'logged-out') this.endSession('logged-out', false);
+    };
     this.#stops.push(
       () => browser.removeEventListener('visibilitychange', onVisibility),
-      ws.on('closed', () => this.events.pause()),
-      ws.on('connected', () => this.events.resume()),
+      () => browser.defaultView?.removeEventListener('online', onOnline),
+      () => tabs.close(),
+      () => outbox.stop(),
+      ws.on('closed', (event) => {
+        this.events.pause();
+        // 4403: the server ended this session (logout elsewhere, expiry, revocation).
+        if ((event as CloseEvent).code === 4403) this.endSession('ended');
+      }),
+      ws.on('connected', () => {
+        this.events.resume();
+        outbox.kick();
+      }),
     );
+    this.#tabs = tabs;
     // Subscribe before reading the list, so nothing that happens in between is lost.
     this.events.start();
     await this.#refresh();
@@ -145,6 +209,8 @@ export class ChatApp {
     if (!me) return;
     switch (event.__typename) {
       case 'MessageEvent':
+        if (event.message.sender.id !== me.id && event.message.kind === 'TEXT')
+          this.onIncoming?.(event.message);
         return this.#onMessage(event.message);
       case 'ReadEvent':
         if (!this.list.onRead(event.conversation.id, event.user, event.lastReadMessageId, me)) {
@@ -162,6 +228,8 @@ export class ChatApp {
   /** Every stored message, from the stream or a send's answer: into the list and the open conversation, once. */
   #onMessage(message: Message) {
     const id = message.conversation.id;
+    // Ours, stored (seen live, or a send's answer): no longer on its way.
+    if (message.clientId && message.sender.id === this.#me?.id) this.#outbox?.remove(message.clientId);
     const open = this.#conversation;
     const isOpen = open !== null && (open.id === id || this.#startsOpenChat(this.list.get(id)));
     if (isOpen) open.receive(message);
@@ -211,6 +279,46 @@ export class ChatApp {
     if (visible) void this.#markRead();
   }
 
+  /** One try at storing a queued message. */
+  async #deliver(entry: OutboxEntry): Promise<SendResult> {
+    const result = await this.transport.urql
+      .mutation(SendMessageMutation, {
+        conversationId: entry.conversationId,
+        to: entry.conversationId === null ? entry.to : null,
+        body: entry.body,
+        clientId: entry.clientId,
+      })
+      .toPromise();
+    if (result.data) return { stored: result.data.sendMessage };
+    if (codeOf(result.error) === 'UNAUTHENTICATED') this.endSession('ended');
+    return sendFailure(result.error);
+  }
+
+  /**
+   * The session is over: everything stops and the person goes to log in. `tell` passes it on
+   * to the other tabs (they may not have noticed: a logout there closes their sockets too, but
+   * a tab in the background may be slow to hear it).
+   */
+  endSession(why: SessionEnd, tell = true) {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (tell) this.#tabs?.postMessage('logged-out');
+    this.stop();
+    this.onSessionEnd(why);
+  }
+
+  /** This tab is logging out (its form posts): the other tabs go to log in; this one is on its way already. */
+  loggingOut() {
+    this.#ended = true;
+    this.#tabs?.postMessage('logged-out');
+  }
+
+  /** Closes the open conversation (Back on a phone, or the address went back to the list). */
+  close() {
+    this.#conversation = null;
+    this.#notice = null;
+  }
+
   open(target: Target) {
     const me = this.#me;
     if (!me) return;
@@ -221,9 +329,10 @@ export class ChatApp {
     }
     const current = this.#conversation;
     if (current && ('id' in target ? current.id === target.id : current.peer === target.peer)) return;
-    const conversation = new Conversation(this.transport.urql, me, target, (message) =>
-      this.#onMessage(message),
-    );
+    const row = 'id' in target ? this.list.get(target.id) : undefined;
+    // Where the "new messages" line goes: after the last read message ('0': before all of them).
+    const readUpTo = row && row.unreadCount > 0 ? (row.lastReadMessageId ?? '0') : null;
+    const conversation = new Conversation(this.transport.urql, me, target, this.#outbox!, readUpTo);
     this.#conversation = conversation;
     void conversation.load().then(() => this.#markRead());
   }

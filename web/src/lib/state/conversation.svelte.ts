@@ -2,25 +2,29 @@ import type { Client } from '@urql/core';
 import {
   ConversationMessagesQuery,
   DirectConversationQuery,
-  SendMessageMutation,
   type Message,
   type MessagePage,
   type User,
 } from '../graphql/documents.ts';
-import { MessageLog } from './message-log.svelte.ts';
+import { MessageLog, type ShownMessage } from './message-log.svelte.ts';
+import type { Outbox, OutboxEntry } from './outbox.svelte.ts';
 
 export const errorText = (
   error: { graphQLErrors?: Array<{ message: string }>; message: string } | undefined,
-  fallback = 'Not sent.',
+  fallback: string,
 ) => error?.graphQLErrors?.[0]?.message ?? error?.message ?? fallback;
+
+/** The longest message the server takes. */
+export const MAX_MESSAGE_LENGTH = 4000;
 
 /** Which conversation to open: a known one, or a person the viewer may not have written to yet. */
 export type Target = { id: string } | { peer: string };
 
 /**
  * One open conversation: its history and our sends. Live messages come from the
- * app's one event stream. A direct conversation that has no message yet has no id:
- * the first send goes `to` the person and the answer names the conversation.
+ * app's one event stream; our sends go through the app's outbox. A direct conversation
+ * that has no message yet has no id: the first send goes `to` the person and the
+ * answer names the conversation.
  */
 export class Conversation {
   readonly log = new MessageLog();
@@ -32,11 +36,23 @@ export class Conversation {
   #error = $state<string | null>(null);
   #startCursor: string | null = null;
 
+  /** Messages stored and ours on their way, oldest first; ours not yet stored come last. */
+  readonly messages: ShownMessage[] = $derived.by(() => {
+    const stored = this.log.messages;
+    const keys = new Set(stored.map((message) => message.key));
+    const pending = this.outbox.entries.filter(
+      (entry) => this.#mine(entry) && !keys.has(`c:${entry.clientId}`),
+    );
+    return [...stored, ...pending.map((entry) => this.#shown(entry))];
+  });
+
   constructor(
     private readonly urql: Client,
     readonly me: User,
     target: Target,
-    private readonly onStored: (message: Message) => void,
+    private readonly outbox: Outbox,
+    /** With unread messages when it opened, the last one read: the "new messages" line goes after it. */
+    readonly readUpTo: string | null = null,
   ) {
     if ('id' in target) {
       this.#id = target.id;
@@ -113,35 +129,40 @@ export class Conversation {
     this.log.receive(message);
   }
 
-  send(body: string) {
+  /** Queues a message; false when it was not taken (empty, too long, too many waiting). */
+  send(body: string): boolean {
     const text = body.trim();
-    if (!text) return;
-    const clientId = crypto.randomUUID();
-    this.log.addPending(clientId, text, this.me);
-    return this.#deliver(clientId, text);
-  }
-
-  /** Sends again with the same clientId: if the first try was stored after all, the server returns it. */
-  retry(clientId: string, body: string) {
-    this.log.markSending(clientId);
-    return this.#deliver(clientId, body);
-  }
-
-  async #deliver(clientId: string, body: string) {
+    if (!text || text.length > MAX_MESSAGE_LENGTH) return false;
     const id = this.#id;
-    const result = await this.urql
-      .mutation(SendMessageMutation, {
-        conversationId: id,
-        to: id === null ? this.peer : null,
-        body,
-        clientId,
-      })
-      .toPromise();
-    if (result.data) {
-      this.receive(result.data.sendMessage);
-      this.onStored(result.data.sendMessage);
-    } else {
-      this.log.markFailed(clientId, errorText(result.error));
-    }
+    return this.outbox.add({ conversationId: id, to: id === null ? this.peer : null, body: text });
+  }
+
+  /** Sends again with the same clientId: if an earlier try was stored after all, the server returns it. */
+  retry(clientId: string) {
+    this.outbox.retry(clientId);
+  }
+
+  discard(clientId: string) {
+    this.outbox.remove(clientId);
+  }
+
+  #mine(entry: OutboxEntry) {
+    return entry.conversationId === null
+      ? entry.to !== null && entry.to === this.peer
+      : entry.conversationId === this.#id;
+  }
+
+  #shown(entry: OutboxEntry): ShownMessage {
+    return {
+      key: `c:${entry.clientId}`,
+      id: null,
+      clientId: entry.clientId,
+      body: entry.body,
+      createdAt: entry.createdAt,
+      kind: 'TEXT',
+      sender: this.me,
+      state: entry.state === 'failed' ? 'failed' : entry.error ? 'waiting' : 'sending',
+      error: entry.error,
+    };
   }
 }

@@ -1,6 +1,7 @@
 import type { Message, MessageKind, User } from '../graphql/documents.ts';
 
-export type DeliveryState = 'sent' | 'sending' | 'failed';
+/** Stored; on its way; not through yet (the outbox tries again by itself); refused. */
+export type DeliveryState = 'sent' | 'sending' | 'waiting' | 'failed';
 
 /** A message as shown: a stored one, or one of ours still on its way (keyed by clientId). */
 export interface ShownMessage {
@@ -41,7 +42,7 @@ export class MessageLog {
 
   /** The newest stored message: what a markRead names. */
   get newestStored(): ShownMessage | undefined {
-    return this.#messages.findLast((message) => message.id !== null);
+    return this.#messages.at(-1);
   }
 
   /** Older messages from a history page, put before everything shown. */
@@ -50,48 +51,13 @@ export class MessageLog {
     this.#messages = [...page.filter((message) => !known.has(message.id)).map(fromServer), ...this.#messages];
   }
 
-  /** A stored message (live, our send's answer, a replay): replaces our pending copy, never repeats. */
+  /** A stored message (live, our send's answer, a replay): never repeats. */
   receive(message: Message) {
     if (this.#messages.some((shown) => shown.id === message.id)) return;
-    const shown = fromServer(message);
-    const pending = message.clientId ? this.#messages.findIndex((item) => item.key === shown.key) : -1;
-    if (pending >= 0) {
-      this.#messages.splice(pending, 1);
-    }
-    // Stored messages stay in id order (a replay after a resume may bring older ones
-    // late); our unconfirmed ones stay at the end.
+    // Stored messages stay in id order: a replay after a resume may bring older ones late.
     const id = BigInt(message.id);
-    let at = this.#messages.findIndex(
-      (item) => item.state !== 'sent' || (item.id !== null && BigInt(item.id) > id),
-    );
+    let at = this.#messages.findIndex((item) => item.id !== null && BigInt(item.id) > id);
     if (at === -1) at = this.#messages.length;
-    this.#messages.splice(at, 0, shown);
-  }
-
-  addPending(clientId: string, body: string, sender: User) {
-    this.#messages.push({
-      key: `c:${clientId}`,
-      id: null,
-      clientId,
-      body,
-      createdAt: new Date().toISOString(),
-      kind: 'TEXT',
-      sender,
-      state: 'sending',
-    });
-  }
-
-  markFailed(clientId: string, error: string) {
-    const pending = this.#pending(clientId);
-    if (pending) Object.assign(pending, { state: 'failed', error });
-  }
-
-  markSending(clientId: string) {
-    const pending = this.#pending(clientId);
-    if (pending) Object.assign(pending, { state: 'sending', error: undefined });
-  }
-
-  #pending(clientId: string) {
-    return this.#messages.find((item) => item.clientId === clientId && item.state !== 'sent');
+    this.#messages.splice(at, 0, fromServer(message));
   }
 }

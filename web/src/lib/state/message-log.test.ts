@@ -22,19 +22,18 @@ describe('MessageLog', () => {
     log.prepend([message(3, 'c'), message(4, 'd')]);
     log.receive(message(4, 'd'));
     log.receive(message(5, 'e'));
-    log.addPending('c-6', 'mine', alice);
     log.receive(message(6, 'mine', 'c-6'));
     log.receive(message(5, 'e'));
     log.receive(message(6, 'mine', 'c-6'));
     log.prepend([message(1, 'a'), message(2, 'b'), message(3, 'c')]);
     expect(bodies(log)).toEqual(['a:sent', 'b:sent', 'c:sent', 'd:sent', 'e:sent', 'mine:sent']);
+    expect(log.messages.map((shown) => shown.key).at(-1)).toBe('c:c-6');
   });
 
-  it('names the newest stored message, not a pending one, for markRead', () => {
+  it('names the newest stored message for markRead', () => {
     const log = new MessageLog();
     expect(log.newestStored).toBeUndefined();
     log.prepend([message(1, 'a', null, bob), message(2, 'b', null, bob)]);
-    log.addPending('c-x', 'typing', alice);
     expect(log.newestStored?.id).toBe('2');
   });
 
@@ -43,28 +42,5 @@ describe('MessageLog', () => {
     log.receive(message(7, 'g'));
     log.receive(message(6, 'f'));
     expect(bodies(log)).toEqual(['f:sent', 'g:sent']);
-  });
-
-  it('shows a send at once, then swaps in the stored message, whichever way it arrives first', () => {
-    const log = new MessageLog();
-    log.addPending('c-1', 'hello', alice);
-    log.addPending('c-2', 'again', alice);
-    expect(bodies(log)).toEqual(['hello:sending', 'again:sending']);
-    log.receive(message(10, 'hello', 'c-1'));
-    log.receive(message(9, 'from bob', null, bob));
-    expect(bodies(log)).toEqual(['from bob:sent', 'hello:sent', 'again:sending']);
-    expect(log.messages.map((shown) => shown.key)).toEqual(['m:9', 'c:c-1', 'c:c-2']);
-  });
-
-  it('marks a failed send, and a retry that the server answers with the first copy shows it once', () => {
-    const log = new MessageLog();
-    log.addPending('c-3', 'flaky', alice);
-    log.markFailed('c-3', 'Network error');
-    expect(log.messages[0]).toMatchObject({ state: 'failed', error: 'Network error' });
-    log.markSending('c-3');
-    expect(log.messages[0]).toMatchObject({ state: 'sending', error: undefined });
-    log.receive(message(11, 'flaky', 'c-3'));
-    log.receive(message(11, 'flaky', 'c-3'));
-    expect(bodies(log)).toEqual(['flaky:sent']);
   });
 });
