@@ -4,7 +4,8 @@ import type { TestServer } from './server.ts';
 
 /** What the tests read of the `events` stream: typing, presence, read positions and messages. */
 export interface ChatEventShape {
-  __typename: 'TypingEvent' | 'PresenceEvent' | 'ReadEvent' | 'MessageEvent' | 'MembershipEvent' | 'ConversationEvent';
+  __typename:
+    'TypingEvent' | 'PresenceEvent' | 'ReadEvent' | 'MessageEvent' | 'MembershipEvent' | 'ConversationEvent';
   typing?: boolean;
   user?: { id: string; username: string };
   conversation?: { id: string };
@@ -91,7 +92,12 @@ export async function createGroup(server: Pick<TestServer, 'url'>, owner: TestUs
   return result.data.createGroup.id;
 }
 
-export const setTyping = (server: Pick<TestServer, 'url'>, user: TestUser, conversationId: string, typing = true) =>
+export const setTyping = (
+  server: Pick<TestServer, 'url'>,
+  user: TestUser,
+  conversationId: string,
+  typing = true,
+) =>
   gql<{ setTyping: boolean }>(
     server,
     'mutation ($id: ID!, $typing: Boolean!) { setTyping(conversationId: $id, typing: $typing) }',
@@ -102,7 +108,11 @@ export const setTyping = (server: Pick<TestServer, 'url'>, user: TestUser, conve
 /** `viewer`'s view of `other`'s presence, through the users list. */
 export async function presenceOf(server: Pick<TestServer, 'url'>, viewer: TestUser, other: TestUser) {
   const result = await gql<{
-    users: { edges: Array<{ node: { username: string; presence: { online: boolean; lastSeenAt: string | null } | null } }> };
+    users: {
+      edges: Array<{
+        node: { username: string; presence: { online: boolean; lastSeenAt: string | null } | null };
+      }>;
+    };
   }>(
     server,
     'query ($search: String!) { users(search: $search, first: 5) { edges { node { username presence { online lastSeenAt } } } } }',
