@@ -132,11 +132,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       db,
       bus,
       limiterRedis
-        ? new RedisPresenceStore(
-            limiterRedis,
-            config.REDIS_KEY_PREFIX,
-            Math.ceil((config.PRESENCE_HEARTBEAT * 3) / 1000),
-          )
+        ? new RedisPresenceStore(limiterRedis, config.REDIS_KEY_PREFIX, config.PRESENCE_HEARTBEAT * 2)
         : new MemoryPresenceStore(),
       blocks,
       log,

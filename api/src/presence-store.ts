@@ -54,8 +54,12 @@ export class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    /** An instance whose heartbeat is older than this is dead (s). */
-    private readonly ttlSeconds: number,
+    /**
+     * An instance whose heartbeat is older than this is dead (ms). Two
+     * heartbeats: with the one it takes another instance to notice, its
+     * people are offline within three heartbeats of its death (60 s by default).
+     */
+    private readonly ttlMs: number,
   ) {}
 
   private readonly instancesKey = () => `${this.prefix}presence:instances`;
@@ -102,7 +106,7 @@ export class RedisPresenceStore implements PresenceStore {
   async heartbeat() {
     await this.redis
       .multi()
-      .set(this.aliveKey(this.instance), '1', 'EX', this.ttlSeconds)
+      .set(this.aliveKey(this.instance), '1', 'PX', this.ttlMs)
       .sadd(this.instancesKey(), this.instance)
       .exec();
     const gone: number[] = [];
@@ -112,8 +116,8 @@ export class RedisPresenceStore implements PresenceStore {
       const reaping = await this.redis.set(
         `${this.prefix}presence:reap:${instance}`,
         '1',
-        'EX',
-        this.ttlSeconds,
+        'PX',
+        this.ttlMs,
         'NX',
       );
       if (reaping !== 'OK') continue;
