@@ -21,7 +21,7 @@ export interface PresenceTimings {
 
 /**
  * Online while a person has a socket open on any instance; offline a grace
- * period after the last one closes, or within two heartbeats of their
+ * period after the last one closes, or within three heartbeats of their
  * instance dying. Changes go, as presence events, only to the people who
  * share a conversation with them, both sides sharing presence and neither
  * having blocked the other. Nothing is written to PostgreSQL but `lastSeenAt`,
