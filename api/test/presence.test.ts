@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatEvents, directConversation, ownPresence, presenceOf, setTyping } from './support/chat-events.ts';
-import { connected, gql, signup, wsClient, type TestUser } from './support/clients.ts';
+import { connected, gql, sendMessage, signup, wsClient, type TestUser } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
 import { connectSql, createTestDatabase } from './support/database.ts';
 import { freePort } from './support/ports.ts';
@@ -225,6 +225,21 @@ describe.each([
     );
     expect(await presenceOf(from(), watcher, watched)).toEqual({ online: true, lastSeenAt: null });
     expect(await presenceOf(from(), watched, watcher)).toEqual({ online: true, lastSeenAt: null });
+  });
+});
+
+describe('typing across instances', () => {
+  it('ends when the typist sends a message through another instance than the one that took setTyping', async () => {
+    const { watcher, watched, events } = await watching(two);
+    const conversationId = await directConversation(one, watched, watcher);
+    await setTyping(one, watched, conversationId);
+    await events.next('TypingEvent', watched.username, (event) => event.typing === true);
+
+    const sent = Date.now();
+    expect((await sendMessage(two, watched, watcher.username, 'sent elsewhere')).data).toBeTruthy();
+    const stopped = await events.next('TypingEvent', watched.username, (event) => !event.typing, 8_000);
+    // Not the 6 s lapse: at most the rest of the second that began with `true`.
+    expect((stopped as { at: number }).at - sent).toBeLessThan(1_500);
   });
 });
 
