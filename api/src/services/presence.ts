@@ -106,7 +106,13 @@ export class PresenceService {
 
   private async beat() {
     try {
-      for (const userId of await this.store.heartbeat()) {
+      const { gone, back } = await this.store.heartbeat();
+      // Told offline by whoever took this instance for dead: they are here after all.
+      for (const userId of back) {
+        const entry = this.local.get(userId);
+        if (entry) await this.tell(entry.user, { online: true, lastSeenAt: null });
+      }
+      for (const userId of gone) {
         const user = await this.db.user.findUnique({
           where: { id: userId },
           select: { id: true, username: true },
