@@ -121,6 +121,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       maxGroupMembers: config.MAX_GROUP_MEMBERS,
     });
     const typing = new TypingService(bus, conversations, blocks);
+    await typing.start();
     cleanups.push(() => typing.close());
     const messages = new MessageService(db, bus, users, conversations, blocks, typing, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
@@ -132,11 +133,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       db,
       bus,
       limiterRedis
-        ? new RedisPresenceStore(
-            limiterRedis,
-            config.REDIS_KEY_PREFIX,
-            Math.ceil((config.PRESENCE_HEARTBEAT * 3) / 1000),
-          )
+        ? new RedisPresenceStore(limiterRedis, config.REDIS_KEY_PREFIX, config.PRESENCE_HEARTBEAT * 2)
         : new MemoryPresenceStore(),
       blocks,
       log,

@@ -84,6 +84,8 @@ export interface SessionsRevokedWireEvent {
 export interface Topics {
   [userTopic: `user:${number}`]: UserWireEvent;
   'sessions:revoked': SessionsRevokedWireEvent;
+  /** Someone sent a message: whichever instance holds their typing state ends it. */
+  'typing:stopped': { userId: number; conversationId: number };
 }
 
 export const userTopic = (userId: number) => `user:${userId}` as const;

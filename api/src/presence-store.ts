@@ -15,8 +15,13 @@ export interface PresenceStore {
   disconnect(userId: number): Promise<boolean>;
   /** Of `userIds`, those online on some instance. */
   online(userIds: readonly number[]): Promise<Set<number>>;
-  /** Refreshes this instance's heartbeat; returns the users who went offline with an instance that died. */
-  heartbeat(): Promise<number[]>;
+  /**
+   * Refreshes this instance's heartbeat. Returns the users who went offline
+   * with an instance that died, and this instance's own users put back after
+   * Redis had forgotten them (this instance was taken for dead, or Redis lost
+   * its data).
+   */
+  heartbeat(): Promise<{ gone: number[]; back: number[] }>;
   close(): Promise<void>;
 }
 
@@ -40,7 +45,7 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   heartbeat() {
-    return Promise.resolve([]);
+    return Promise.resolve({ gone: [], back: [] });
   }
 
   close() {
@@ -50,12 +55,18 @@ export class MemoryPresenceStore implements PresenceStore {
 
 export class RedisPresenceStore implements PresenceStore {
   private readonly instance = randomBytes(6).toString('hex');
+  /** What this instance's set in Redis holds, to put back should Redis forget it. */
+  private readonly mine = new Set<number>();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    /** An instance whose heartbeat is older than this is dead (s). */
-    private readonly ttlSeconds: number,
+    /**
+     * An instance whose heartbeat is older than this is dead (ms). Two
+     * heartbeats: with the one it takes another instance to notice, its
+     * people are offline within three heartbeats of its death (60 s by default).
+     */
+    private readonly ttlMs: number,
   ) {}
 
   private readonly instancesKey = () => `${this.prefix}presence:instances`;
@@ -76,11 +87,13 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async connect(userId: number) {
+    this.mine.add(userId);
     await this.redis.sadd(this.usersKey(this.instance), userId);
     return !(await this.onlineElsewhere(userId));
   }
 
   async disconnect(userId: number) {
+    this.mine.delete(userId);
     await this.redis.srem(this.usersKey(this.instance), userId);
     return !(await this.onlineElsewhere(userId));
   }
@@ -100,11 +113,14 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async heartbeat() {
-    await this.redis
+    const [, [, added]] = (await this.redis
       .multi()
-      .set(this.aliveKey(this.instance), '1', 'EX', this.ttlSeconds)
+      .set(this.aliveKey(this.instance), '1', 'PX', this.ttlMs)
       .sadd(this.instancesKey(), this.instance)
-      .exec();
+      .exec()) as [unknown, [unknown, number]];
+    // Not listed although it was: reaped as dead, or Redis lost its data. Its people are still here.
+    const back = added === 1 && this.mine.size > 0 ? [...this.mine] : [];
+    if (back.length > 0) await this.redis.sadd(this.usersKey(this.instance), ...back);
     const gone: number[] = [];
     for (const instance of await this.otherInstances()) {
       if (await this.redis.exists(this.aliveKey(instance))) continue;
@@ -112,8 +128,8 @@ export class RedisPresenceStore implements PresenceStore {
       const reaping = await this.redis.set(
         `${this.prefix}presence:reap:${instance}`,
         '1',
-        'EX',
-        this.ttlSeconds,
+        'PX',
+        this.ttlMs,
         'NX',
       );
       if (reaping !== 'OK') continue;
@@ -132,7 +148,7 @@ export class RedisPresenceStore implements PresenceStore {
           gone.push(userId);
       }
     }
-    return gone;
+    return { gone, back };
   }
 
   async close() {

@@ -21,7 +21,7 @@ export interface PresenceTimings {
 
 /**
  * Online while a person has a socket open on any instance; offline a grace
- * period after the last one closes, or within two heartbeats of their
+ * period after the last one closes, or within three heartbeats of their
  * instance dying. Changes go, as presence events, only to the people who
  * share a conversation with them, both sides sharing presence and neither
  * having blocked the other. Nothing is written to PostgreSQL but `lastSeenAt`,
@@ -106,7 +106,13 @@ export class PresenceService {
 
   private async beat() {
     try {
-      for (const userId of await this.store.heartbeat()) {
+      const { gone, back } = await this.store.heartbeat();
+      // Told offline by whoever took this instance for dead: they are here after all.
+      for (const userId of back) {
+        const entry = this.local.get(userId);
+        if (entry) await this.tell(entry.user, { online: true, lastSeenAt: null });
+      }
+      for (const userId of gone) {
         const user = await this.db.user.findUnique({
           where: { id: userId },
           select: { id: true, username: true },

@@ -41,12 +41,20 @@ const clearTimers = (state: TypingState) => {
 export class TypingService {
   private readonly states = new LRUCache<string, TypingState>({ max: TRACKED, dispose: clearTimers });
   private readonly calls = new RateLimiterMemory({ points: CALLS_PER_WINDOW, duration: CALL_WINDOW_SECONDS });
+  private unsubscribe?: () => void;
 
   constructor(
     private readonly bus: EventBus,
     private readonly conversations: ConversationService,
     private readonly blocks: BlockService,
   ) {}
+
+  /** Hears of messages sent through any instance, which end typing held here. */
+  async start() {
+    this.unsubscribe = await this.bus.subscribe('typing:stopped', ({ userId, conversationId }) =>
+      this.end(`${userId}:${conversationId}`),
+    );
+  }
 
   async set(viewer: UserRef, conversationId: string, typing: boolean): Promise<void> {
     try {
@@ -64,27 +72,29 @@ export class TypingService {
     this.states.set(key, state);
     state.requested = typing;
     clearTimeout(state.lapse);
-    if (typing) state.lapse = setTimeout(() => this.lapse(key), TYPING_LAPSE_MS).unref();
+    if (typing) state.lapse = setTimeout(() => this.end(key), TYPING_LAPSE_MS).unref();
     this.flush(state);
   }
 
-  /** A message was sent: whoever sent it has stopped typing. */
+  /**
+   * A message was sent: whoever sent it has stopped typing. Their typing may
+   * be held by another instance (the message and `setTyping` went to different
+   * ones), so every instance hears of it.
+   */
   stopped(viewer: UserRef, conversationId: number) {
-    const key = `${viewer.id}:${conversationId}`;
-    const state = this.states.get(key);
-    if (!state) return;
-    clearTimeout(state.lapse);
-    state.requested = false;
-    this.flush(state);
+    this.end(`${viewer.id}:${conversationId}`);
+    void this.bus.publish('typing:stopped', { userId: viewer.id, conversationId });
   }
 
   close() {
+    this.unsubscribe?.();
     this.states.clear();
   }
 
-  private lapse(key: string) {
+  private end(key: string) {
     const state = this.states.get(key);
     if (!state) return;
+    clearTimeout(state.lapse);
     state.requested = false;
     this.flush(state);
   }
