@@ -300,14 +300,16 @@ export class ConversationService {
   }
 
   /**
-   * The members, oldest first. Read positions follow the receipts setting both
+   * The members of each conversation, oldest first, in two statements however
+   * many conversations (a chat list's page asks for all of theirs). Read positions follow the receipts setting both
    * ways: hidden for someone who does not share, hidden from a viewer who does
    * not share, and hidden between two people when either blocked the other;
    * the viewer always sees their own.
    */
-  async members(viewer: UserRef, conversationId: number): Promise<MemberView[]> {
+  async members(viewer: UserRef, conversationIds: readonly number[]): Promise<Map<number, MemberView[]>> {
     const rows = await this.db.$queryRaw<
       Array<{
+        conversationId: number;
         id: number;
         username: string;
         role: MemberRole;
@@ -316,24 +318,25 @@ export class ConversationService {
         shares: boolean;
       }>
     >`
-      SELECT u.id, u.username, m.role, m.joined_at AS "joinedAt", m.last_read_message_id AS "lastRead",
-             u.share_read_receipts AS shares
+      SELECT m.conversation_id AS "conversationId", u.id, u.username, m.role, m.joined_at AS "joinedAt",
+             m.last_read_message_id AS "lastRead", u.share_read_receipts AS shares
       FROM conversation_members m JOIN users u ON u.id = m.user_id
-      WHERE m.conversation_id = ${conversationId}
-      ORDER BY m.joined_at, u.id`;
+      WHERE m.conversation_id = ANY(${conversationIds}::int[])
+      ORDER BY m.conversation_id, m.joined_at, u.id`;
     const viewerShares = rows.find((row) => row.id === viewer.id)?.shares ?? false;
-    const blocked = await this.blocks.blockedAmong(
-      viewer.id,
-      rows.map((row) => row.id),
-    );
+    const blocked = await this.blocks.blockedAmong(viewer.id, [...new Set(rows.map((row) => row.id))]);
     const visible = (row: (typeof rows)[number]) =>
       row.id === viewer.id || (viewerShares && row.shares && !blocked.has(row.id));
-    return rows.map((row) => ({
-      user: { id: row.id, username: row.username },
-      role: row.role,
-      joinedAt: row.joinedAt,
-      lastReadMessageId: visible(row) ? (row.lastRead?.toString() ?? null) : null,
-    }));
+    const byConversation = new Map<number, MemberView[]>(conversationIds.map((id) => [id, []]));
+    for (const row of rows) {
+      byConversation.get(row.conversationId)!.push({
+        user: { id: row.id, username: row.username },
+        role: row.role,
+        joinedAt: row.joinedAt,
+        lastReadMessageId: visible(row) ? (row.lastRead?.toString() ?? null) : null,
+      });
+    }
+    return byConversation;
   }
 
   /** The ids of a conversation's members. */

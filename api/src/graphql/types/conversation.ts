@@ -3,6 +3,7 @@ import type { ConversationView, MemberView } from '../../services/conversations.
 import { AppError } from '../../services/errors.ts';
 import type { UserRef } from '../../services/users.ts';
 import { builder } from '../builder.ts';
+import { perRequest } from '../loaders.ts';
 import { Message, messageConnection, MessageConnection } from './message.ts';
 import { User } from './user.ts';
 
@@ -65,7 +66,11 @@ export const Conversation = builder.objectRef<ConversationParent>('Conversation'
       resolve: async (parent, _args, context) => {
         // Members only: someone who left (whose mutation or last event still names the group) sees nobody.
         await load(parent, context);
-        return context.services.conversations.members(parent.viewer, parent.id);
+        const viewer = requireViewer(context);
+        return perRequest(context, 'members', async (ids: readonly number[]) => {
+          const members = await context.services.conversations.members(viewer, ids);
+          return ids.map((id) => members.get(id) ?? []);
+        }).load(parent.id);
       },
     }),
     lastMessage: t.field({

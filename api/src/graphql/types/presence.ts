@@ -1,8 +1,8 @@
-import DataLoader from 'dataloader';
-import { requireViewer, type Context } from '../../context.ts';
+import { requireViewer } from '../../context.ts';
 import type { PresenceWireEvent } from '../../events.ts';
 import type { Presence as PresenceView } from '../../services/presence.ts';
 import { builder } from '../builder.ts';
+import { perRequest } from '../loaders.ts';
 import { User } from './user.ts';
 
 export const Presence = builder.objectRef<PresenceView>('Presence').implement({
@@ -17,27 +17,18 @@ export const Presence = builder.objectRef<PresenceView>('Presence').implement({
   }),
 });
 
-/** One presence look-up per request for every user it shows (a group's member list, say). */
-const loaders = new WeakMap<Context, DataLoader<number, PresenceView | null>>();
-function presenceLoader(context: Context) {
-  let loader = loaders.get(context);
-  if (!loader) {
-    const viewer = requireViewer(context);
-    loader = new DataLoader(async (ids: readonly number[]) => {
-      const visible = await context.services.presence.visibleTo(viewer, ids);
-      return ids.map((id) => visible.get(id) ?? null);
-    });
-    loaders.set(context, loader);
-  }
-  return loader;
-}
-
 builder.objectField(User, 'presence', (t) =>
   t.field({
     type: Presence,
     nullable: true,
     description: 'Null when either of you hides presence, or either blocked the other.',
-    resolve: (user, _args, context) => presenceLoader(context).load(user.id),
+    resolve: (user, _args, context) => {
+      const viewer = requireViewer(context);
+      return perRequest(context, 'presence', async (ids: readonly number[]) => {
+        const visible = await context.services.presence.visibleTo(viewer, ids);
+        return ids.map((id) => visible.get(id) ?? null);
+      }).load(user.id);
+    },
   }),
 );
 
