@@ -272,8 +272,17 @@ describe('accessibility (why 7)', () => {
       )
       .toBe('hello');
     await page.locator('.body', { hasText: 'old 00' }).waitFor();
-    // Scrolled up: a way back to the newest; and your own message comes into view when you send.
+    // Scrolled up: a way back to the newest; and your own message comes into view when you send
+    // (once the last Page Up has finished scrolling: Chromium animates it).
     await page.getByRole('button', { name: '↓ Latest' }).waitFor();
+    let offset = -1;
+    await expect
+      .poll(async () => {
+        const [before, now] = [offset, await page.locator('ol.messages').evaluate((list) => list.scrollTop)];
+        offset = now;
+        return now === before;
+      })
+      .toBe(true);
     await send(alice, 'back to the present');
     const inView = () =>
       page.locator('.bubble', { hasText: 'back to the present' }).evaluate((bubble) => {
