@@ -17,7 +17,11 @@ import { Drain } from './delivery/drain.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
+import { BlockService } from './services/blocks.ts';
 import { ChatEvents } from './services/chat-events.ts';
+import { PresenceService } from './services/presence.ts';
+import { TypingService } from './services/typing.ts';
+import { MemoryPresenceStore, RedisPresenceStore } from './presence-store.ts';
 import { ConversationService } from './services/conversations.ts';
 import { MessageStreams } from './services/message-stream.ts';
 import { MessageService } from './services/messages.ts';
@@ -112,16 +116,32 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     );
     const users = new UserDirectory(db);
     await users.backfillSkeletons(log);
-    const conversations = new ConversationService(db, bus, users, {
+    const blocks = new BlockService(db, users);
+    const conversations = new ConversationService(db, bus, users, blocks, {
       maxGroupMembers: config.MAX_GROUP_MEMBERS,
     });
-    const messages = new MessageService(db, bus, users, conversations, rateLimits, {
+    const typing = new TypingService(bus, conversations, blocks);
+    await typing.start();
+    cleanups.push(() => typing.close());
+    const messages = new MessageService(db, bus, users, conversations, blocks, typing, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
       maxPageSize: queryLimits.maxPageSize,
       maxHistory: config.HISTORY_MAX_MESSAGES,
       maxHistoryBytes: config.HISTORY_MAX_BYTES,
     });
-    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER);
+    const presence = new PresenceService(
+      db,
+      bus,
+      limiterRedis
+        ? new RedisPresenceStore(limiterRedis, config.REDIS_KEY_PREFIX, config.PRESENCE_HEARTBEAT * 2)
+        : new MemoryPresenceStore(),
+      blocks,
+      log,
+      { offlineGraceMs: config.PRESENCE_OFFLINE_GRACE, heartbeatMs: config.PRESENCE_HEARTBEAT },
+    );
+    await presence.start();
+    cleanups.push(() => presence.stop());
+    const sockets = new SocketRegistry(config.WS_MAX_SOCKETS_PER_USER, presence);
     const services: Services = {
       db,
       bus,
@@ -139,6 +159,9 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       ),
       conversations,
       messages,
+      blocks,
+      typing,
+      presence,
       streams: new MessageStreams(bus, messages, log, config.STREAM_BUFFER_EVENTS),
       events: new ChatEvents(db, bus, messages, log, config.STREAM_BUFFER_EVENTS),
     };

@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import type { Database } from './db/client.ts';
 import type { EventBus } from './pubsub.ts';
 import type { AccountService, Viewer } from './services/accounts.ts';
+import type { BlockService } from './services/blocks.ts';
 import type { ChatEvents } from './services/chat-events.ts';
 import type { ConversationService } from './services/conversations.ts';
 import type { MessageStreams } from './services/message-stream.ts';
 import type { MessageService } from './services/messages.ts';
+import type { PresenceService } from './services/presence.ts';
+import type { TypingService } from './services/typing.ts';
 import type { UserDirectory } from './services/users.ts';
 import { unauthenticated } from './services/errors.ts';
 
@@ -17,6 +20,9 @@ export interface Services {
   messages: MessageService;
   streams: MessageStreams;
   events: ChatEvents;
+  blocks: BlockService;
+  typing: TypingService;
+  presence: PresenceService;
   users: UserDirectory;
   bus: EventBus;
   log: Logger;

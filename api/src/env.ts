@@ -57,6 +57,8 @@ const envSchema = z.object({
   SESSION_MAX_AGE: duration.prefault('30d'),
   SESSION_SWEEP_INTERVAL: duration.prefault('10m'),
 
+  PRESENCE_OFFLINE_GRACE: duration.prefault('30s'),
+  PRESENCE_HEARTBEAT: duration.prefault('20s'),
   MAX_GROUP_MEMBERS: positiveInt.min(2).max(10_000).default(256),
   MESSAGE_MAX_LENGTH: positiveInt.max(100_000).default(4000),
   HISTORY_MAX_MESSAGES: positiveInt.default(10_000),

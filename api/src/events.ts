@@ -50,8 +50,31 @@ export interface ConversationWireEvent {
   conversationId: number;
 }
 
+/** Someone started or stopped typing in a conversation. Never stored. */
+export interface TypingWireEvent {
+  type: 'typing';
+  conversationId: number;
+  user: WireUser;
+  typing: boolean;
+}
+
+/** Someone came online or went offline. */
+export interface PresenceWireEvent {
+  type: 'presence';
+  user: WireUser;
+  online: boolean;
+  /** When they were last online, to the minute; null while online. */
+  lastSeenAt: string | null;
+}
+
 /** Everything that happens to one user, on that user's topic. */
-export type UserWireEvent = MessageWireEvent | ReadWireEvent | MembershipWireEvent | ConversationWireEvent;
+export type UserWireEvent =
+  | MessageWireEvent
+  | ReadWireEvent
+  | MembershipWireEvent
+  | ConversationWireEvent
+  | TypingWireEvent
+  | PresenceWireEvent;
 
 export interface SessionsRevokedWireEvent {
   sessionIds: string[];
@@ -61,6 +84,8 @@ export interface SessionsRevokedWireEvent {
 export interface Topics {
   [userTopic: `user:${number}`]: UserWireEvent;
   'sessions:revoked': SessionsRevokedWireEvent;
+  /** Someone sent a message: whichever instance holds their typing state ends it. */
+  'typing:stopped': { userId: number; conversationId: number };
 }
 
 export const userTopic = (userId: number) => `user:${userId}` as const;

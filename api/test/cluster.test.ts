@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connected, sendMessage, signup, subscribeToConversation, wsClient } from './support/clients.ts';
+import {
+  connected,
+  sendMessage,
+  signup,
+  subscribeToConversation,
+  wsClient,
+  type TestUser,
+} from './support/clients.ts';
+import { createGroup, messagesOf, openEvents, receivedBody, send } from './support/conversations.ts';
 import { connectSql, createTestDatabase } from './support/database.ts';
 import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
 
@@ -50,5 +58,36 @@ describe('two instances sharing PostgreSQL and Redis', () => {
     const fromBob = (await sendMessage(two, bob, alice.username, 'via instance two')).data!.sendMessage;
     expect(await bobSees.until(2)).toEqual([fromAlice, fromBob]);
     expect(await aliceSees.until(2)).toEqual([fromAlice, fromBob]);
+  });
+
+  it('delivers group messages across them, to members on either instance', async () => {
+    const [one, two] = instances as [TestServer, TestServer];
+    const [alice, bob, carol, pinger] = await Promise.all([
+      signup(one),
+      signup(two),
+      signup(two),
+      signup(one),
+    ]);
+    const group = await createGroup(one, alice, 'Across', [bob, carol]);
+    const on = (server: TestServer) => ({
+      server,
+      async openClient(user: TestUser) {
+        const client = wsClient(server, user.token);
+        disposers.push(() => client.dispose());
+        await connected(client);
+        return client;
+      },
+    });
+    const aliceSees = await openEvents(on(one), alice, pinger);
+    const bobSees = await openEvents(on(two), bob, pinger);
+    const carolSees = await openEvents(on(one), carol, pinger);
+
+    const fromOne = await send(one, alice, group.id, 'sent to instance one');
+    const fromTwo = await send(two, bob, group.id, 'sent to instance two');
+    for (const stream of [aliceSees, bobSees, carolSees]) {
+      await receivedBody(stream, 'sent to instance two');
+      const received = messagesOf(stream.events).filter((message) => message.conversation.id === group.id);
+      expect(received.slice(-2).map((message) => message.id)).toEqual([fromOne.id, fromTwo.id]);
+    }
   });
 });

@@ -111,7 +111,7 @@ describe('a client that stops reading', () => {
     // The live-only inbox kept the newest events and dropped the rest instead of queueing them all.
     const inboxIds = raw.nexts('inbox').map((frame) => frame.payload?.data?.inbox?.id);
     expect(inboxIds.length).toBeLessThan(expected.length);
-    expect(inboxIds.at(-1)).toBe(ids.at(-1));
+    expect(inboxIds).toContain(expected.at(-1));
   }, 120_000);
 
   it('is closed as too slow once its unread answers pass the limit', async () => {

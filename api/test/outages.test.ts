@@ -159,6 +159,30 @@ describe('Redis outages', () => {
 });
 
 describe('PostgreSQL outages', () => {
+  it('answers compat sends during a cut with "temporarily unavailable", and keeps the socket', async () => {
+    const [alice, bob] = await Promise.all([signup(server), signup(server)]);
+    const chat = await ChatSocket.open(server, alice.username, bob.username, alice.token);
+    disposers.push(() => chat.socket.terminate());
+    pgProxy.cut();
+    try {
+      chat.send({ message: 'during the cut' });
+      const [frame] = await chat.errors(1);
+      expect(frame?.error).toBe('The service is temporarily unavailable. Try again shortly.');
+    } finally {
+      pgProxy.restore();
+    }
+    expect(chat.closeCode).toBeUndefined();
+    await waitUntil(
+      async () => {
+        chat.send({ message: 'after the cut' });
+        await chat.waitFor(() => chat.frames.length > 1, 'an answer', 5_000);
+        return chat.frames.some((frame) => frame.message === 'after the cut');
+      },
+      'a send to go through again',
+      20_000,
+    );
+  });
+
   it('fails sends within 5 s with UNAVAILABLE while PostgreSQL is cut, half-writes nothing, and recovers by itself', async () => {
     const [alice, bob] = await Promise.all([signup(server), signup(server)]);
     const acknowledged: string[] = [];

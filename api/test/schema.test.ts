@@ -29,12 +29,17 @@ describe('schema.graphql', () => {
       'removeMember(conversationId: ID!, username: String!): Conversation!',
       'renameConversation(conversationId: ID!, title: String!): Conversation!',
       'markRead(conversationId: ID!, messageId: ID!): Conversation!',
-      'updateSettings(shareReadReceipts: Boolean): Settings!',
       'events(after: String): ChatEvent!',
-      'union ChatEvent = ConversationEvent | MembershipEvent | MessageEvent | ReadEvent',
+      'union ChatEvent = ConversationEvent | MembershipEvent | MessageEvent | PresenceEvent | ReadEvent | TypingEvent',
       'unreadCount: Int!',
       'lastReadMessageId: ID',
       'receiver: User @deprecated',
+      'setTyping(conversationId: ID!, typing: Boolean!): Boolean!',
+      'block(username: String!): Boolean!',
+      'unblock(username: String!): Boolean!',
+      'blockedUsers: [User!]!',
+      'presence: Presence',
+      'updateSettings(sharePresence: Boolean, shareReadReceipts: Boolean): Settings!',
     ]) {
       expect(sdl).toContain(line);
     }

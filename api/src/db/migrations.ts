@@ -33,21 +33,40 @@ function loadEngineWasm(): Promise<void> {
   return wasmReady;
 }
 
-async function openEngine(connectionString: string, log: (message: string) => void) {
+/**
+ * Runs `use` with a schema engine on the database, then closes the engine's
+ * connections: the engine's session keeps Prisma's migration lock, and a
+ * connection left idle would hold it until the pool's idle timeout, stalling
+ * the next instance's migrations for that long.
+ */
+async function withEngine<T>(
+  connectionString: string,
+  log: (message: string) => void,
+  use: (engine: engineBindings.SchemaEngine) => Promise<T>,
+): Promise<T> {
   await loadEngineWasm();
   const schema = await readFile(schemaPath, 'utf8');
-  const adapterFactory = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
-  return engineBindings.SchemaEngine.new(
-    { datamodels: [[schemaPath, schema]] },
-    (message: string) => log(message),
-    adapterFactory,
-  );
+  const pool = new pg.Pool({ connectionString });
+  try {
+    const engine = await engineBindings.SchemaEngine.new(
+      { datamodels: [[schemaPath, schema]] },
+      (message: string) => log(message),
+      bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool)),
+    );
+    try {
+      return await use(engine);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
-async function readMigrationsList() {
+async function readMigrationsList(before?: string) {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
   const names = entries
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && (before === undefined || entry.name < before))
     .map((entry) => entry.name)
     .sort();
   const lockPath = join(migrationsDir, 'migration_lock.toml');
@@ -73,45 +92,45 @@ async function readMigrationsList() {
 /**
  * Applies the migrations in `prisma/migrations` that the database lacks. Safe
  * when several instances start at once: they queue on an advisory lock and
- * the later ones find nothing left to apply.
+ * the later ones find nothing left to apply. `before` (a migration's name)
+ * stops short of it, so a test can build a database as an older release left it.
  */
 export async function applyMigrations(
   connectionString: string,
   log: (message: string) => void = () => {},
+  before?: string,
 ): Promise<string[]> {
   const lockClient = new pg.Client({ connectionString });
   await lockClient.connect();
   try {
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const engine = await openEngine(connectionString, log);
-    try {
+    return await withEngine(connectionString, log, async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({
-        migrationsList: await readMigrationsList(),
+        migrationsList: await readMigrationsList(before),
         filters: noFilters,
       });
       return appliedMigrationNames;
-    } finally {
-      engine.free();
-    }
+    });
   } finally {
     await lockClient.end();
   }
 }
 
 /** The SQL that takes an empty database to `prisma/schema.prisma`: the first migration. */
-export async function diffFromEmpty(connectionString: string): Promise<string> {
-  const engine = await openEngine(connectionString, () => {});
-  try {
-    const schema = await readFile(schemaPath, 'utf8');
-    const result = await engine.diff({
-      from: { tag: 'empty' },
-      to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
-      script: true,
-      exitCode: null,
-      filters: noFilters,
-    });
-    return result.stdout ?? '';
-  } finally {
-    engine.free();
-  }
+export function diffFromEmpty(connectionString: string): Promise<string> {
+  return withEngine(
+    connectionString,
+    () => {},
+    async (engine) => {
+      const schema = await readFile(schemaPath, 'utf8');
+      const result = await engine.diff({
+        from: { tag: 'empty' },
+        to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
+        script: true,
+        exitCode: null,
+        filters: noFilters,
+      });
+      return result.stdout ?? '';
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { PullStream } from './pull-stream.ts';
+import { PullStream, sourceStreamDefaults, type SourceStreamOptions } from './pull-stream.ts';
 
 /** One item of one of many ordered logs (a message of a conversation). */
 export interface LogEntry {
@@ -22,7 +22,7 @@ export interface MergedPosition {
 export type StreamItem<E extends LogEntry, T> =
   { type: 'entry'; entry: E; cursor: string } | { type: 'event'; event: T };
 
-export interface MergedLogStreamOptions<E extends LogEntry> {
+export interface MergedLogStreamOptions<E extends LogEntry> extends SourceStreamOptions {
   /**
    * Entries written after `since` (ms), ordered by (at, log, seq), after the
    * keyset `after`, at most `limit`; only log `log` when given.
@@ -30,15 +30,7 @@ export interface MergedLogStreamOptions<E extends LogEntry> {
   readSince(since: number, after: LogEntry | null, limit: number, log?: number): Promise<E[]>;
   /** The longest a write can take from its timestamp to its commit (ms), with a wide margin. */
   skewMs: number;
-  bufferSize: number;
-  signal: AbortSignal;
-  onReadError(error: unknown): void;
-  readBatch?: number;
-  retryMs?: number;
 }
-
-const DEFAULT_READ_BATCH = 500;
-const DEFAULT_RETRY_MS = 1_000;
 
 /**
  * Every entry of many ordered logs after a `MergedPosition`, each exactly
@@ -68,17 +60,15 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
   #logReads = new Set<number>();
   /** Logs whose entries past a seq must not be delivered (the reader was removed from them). */
   #closedLogs = new Map<number, number>();
-  #retryTimer: NodeJS.Timeout | undefined;
   #overflows = 0;
   readonly #options: Required<MergedLogStreamOptions<E>>;
 
   constructor(options: MergedLogStreamOptions<E>, start: MergedPosition) {
     super(options.signal);
-    this.#options = { readBatch: DEFAULT_READ_BATCH, retryMs: DEFAULT_RETRY_MS, ...options };
+    this.#options = { ...sourceStreamDefaults, ...options };
     this.#position = { watermark: start.watermark, logs: new Map(start.logs) };
     // Whatever was written since the start position and before the bus subscription is read first.
     this.#fullRead = { after: null };
-    this.defer(() => clearTimeout(this.#retryTimer));
   }
 
   get overflows() {
@@ -141,7 +131,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
         continue;
       }
       if (this.#fullRead || this.#logReads.size > 0) {
-        if (this.#retryTimer) return undefined;
+        if (this.retrying) return undefined;
         if (!(await this.#read())) return undefined;
         continue;
       }
@@ -186,10 +176,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
       return true;
     } catch (error) {
       this.#options.onReadError(error);
-      this.#retryTimer = setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.notify();
-      }, this.#options.retryMs);
+      this.retryLater(this.#options.retryMs);
       return false;
     }
   }

@@ -1,25 +1,14 @@
-import { PullStream } from './pull-stream.ts';
+import { PullStream, sourceStreamDefaults, type SourceStreamOptions } from './pull-stream.ts';
 
 /** One item of an ordered log: positions are 1, 2, 3… with no holes, in commit order. */
 export interface Sequenced {
   seq: number;
 }
 
-export interface OrderedStreamOptions<T extends Sequenced> {
+export interface OrderedStreamOptions<T extends Sequenced> extends SourceStreamOptions {
   /** The source of truth: stored items after `seq`, oldest first, at most `limit`. */
   readAfter(seq: number, limit: number): Promise<T[]>;
-  /** Live items queued for a consumer that is not pulling; past this the queue is dropped and re-read. */
-  bufferSize: number;
-  /** Ends the stream (the socket closed). */
-  signal: AbortSignal;
-  /** Told when reading the source failed; the stream retries after `retryMs`. */
-  onReadError(error: unknown): void;
-  readBatch?: number;
-  retryMs?: number;
 }
-
-const DEFAULT_READ_BATCH = 500;
-const DEFAULT_RETRY_MS = 1_000;
 
 /**
  * Every item of an ordered log after a starting position, each exactly once,
@@ -38,14 +27,12 @@ export class OrderedStream<T extends Sequenced> extends PullStream<T> {
   #live: T[] = [];
   #backlog: T[] = [];
   #readNeeded = false;
-  #retryTimer: NodeJS.Timeout | undefined;
   #overflows = 0;
   readonly #options: Required<OrderedStreamOptions<T>>;
 
   constructor(options: OrderedStreamOptions<T>) {
     super(options.signal);
-    this.#options = { readBatch: DEFAULT_READ_BATCH, retryMs: DEFAULT_RETRY_MS, ...options };
-    this.defer(() => clearTimeout(this.#retryTimer));
+    this.#options = { ...sourceStreamDefaults, ...options };
   }
 
   /**
@@ -101,17 +88,14 @@ export class OrderedStream<T extends Sequenced> extends PullStream<T> {
         return stored;
       }
       if (this.#readNeeded) {
-        if (this.#retryTimer) return undefined;
+        if (this.retrying) return undefined;
         this.#readNeeded = false;
         try {
           this.#backlog = await this.#options.readAfter(this.#cursor, this.#options.readBatch);
         } catch (error) {
           this.#options.onReadError(error);
           this.#readNeeded = true;
-          this.#retryTimer = setTimeout(() => {
-            this.#retryTimer = undefined;
-            this.notify();
-          }, this.#options.retryMs);
+          this.retryLater(this.#options.retryMs);
           return undefined;
         }
         if (this.#backlog.length === this.#options.readBatch) this.#readNeeded = true;

@@ -1,3 +1,17 @@
+/** How a stream that re-reads a source of truth (PostgreSQL) is bounded and told of failures. */
+export interface SourceStreamOptions {
+  /** Live items held for a consumer that is not pulling; past this the queue is dropped and re-read. */
+  bufferSize: number;
+  /** Ends the stream (the socket closed). */
+  signal: AbortSignal;
+  /** Told when reading the source failed; the stream retries after `retryMs`. */
+  onReadError(error: unknown): void;
+  readBatch?: number;
+  retryMs?: number;
+}
+
+export const sourceStreamDefaults = { readBatch: 500, retryMs: 1_000 };
+
 /**
  * The base of every live stream: an async iterator the transport pulls from,
  * fed by a producer (a bus listener) that must never block and never throw.
@@ -14,10 +28,12 @@ export abstract class PullStream<T> implements AsyncIterableIterator<T> {
   #waiter: (() => void) | null = null;
   #notified = false;
   #cleanups: Array<() => void> = [];
+  #retryTimer: NodeJS.Timeout | undefined;
   /** Serialises `next()` calls: the subclass's `take()` is never re-entered. */
   #turn: Promise<unknown> = Promise.resolve();
 
   constructor(signal: AbortSignal) {
+    this.defer(() => clearTimeout(this.#retryTimer));
     if (signal.aborted) this.#closed = true;
     else {
       const onAbort = () => this.close();
@@ -36,6 +52,19 @@ export abstract class PullStream<T> implements AsyncIterableIterator<T> {
       this.#waiter = null;
       waiter();
     } else this.#notified = true;
+  }
+
+  /** Wakes the consumer after `ms`, to try a failed read again. */
+  protected retryLater(ms: number) {
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.notify();
+    }, ms);
+  }
+
+  /** A retry is scheduled: reading again before it is due would hammer a source that is away. */
+  protected get retrying() {
+    return this.#retryTimer !== undefined;
   }
 
   get closed() {

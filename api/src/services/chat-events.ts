@@ -12,7 +12,9 @@ import {
   userTopic,
   type ConversationWireEvent,
   type MembershipWireEvent,
+  type PresenceWireEvent,
   type ReadWireEvent,
+  type TypingWireEvent,
 } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
 import { badInput } from './errors.ts';
@@ -25,7 +27,8 @@ export interface MessageEntry extends LogEntry {
 }
 
 /** What `events` carries besides messages: live only. */
-export type PassThroughEvent = ReadWireEvent | MembershipWireEvent | ConversationWireEvent;
+export type PassThroughEvent =
+  ReadWireEvent | MembershipWireEvent | ConversationWireEvent | TypingWireEvent | PresenceWireEvent;
 
 export type ChatEventStream = MergedLogStream<MessageEntry, PassThroughEvent>;
 

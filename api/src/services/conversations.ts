@@ -4,10 +4,13 @@ import type { MembershipChange, UserWireEvent } from '../events.ts';
 import { userTopic } from '../events.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { EventBus } from '../pubsub.ts';
+import type { BlockService } from './blocks.ts';
 import { AppError, badInput } from './errors.ts';
 import {
-  writeMessage,
+  lockConversation,
   publishMessage,
+  toView,
+  writeMessage,
   type MessageRow,
   type MessageView,
   type SqlExecutor,
@@ -130,6 +133,7 @@ export class ConversationService {
     private readonly db: Database,
     private readonly bus: EventBus,
     private readonly users: UserDirectory,
+    private readonly blocks: BlockService,
     private readonly limits: ConversationLimits,
   ) {}
 
@@ -297,8 +301,9 @@ export class ConversationService {
 
   /**
    * The members, oldest first. Read positions follow the receipts setting both
-   * ways: hidden for someone who does not share, and hidden from a viewer who
-   * does not share; the viewer always sees their own.
+   * ways: hidden for someone who does not share, hidden from a viewer who does
+   * not share, and hidden between two people when either blocked the other;
+   * the viewer always sees their own.
    */
   async members(viewer: UserRef, conversationId: number): Promise<MemberView[]> {
     const rows = await this.db.$queryRaw<
@@ -317,13 +322,27 @@ export class ConversationService {
       WHERE m.conversation_id = ${conversationId}
       ORDER BY m.joined_at, u.id`;
     const viewerShares = rows.find((row) => row.id === viewer.id)?.shares ?? false;
+    const blocked = await this.blocks.blockedAmong(
+      viewer.id,
+      rows.map((row) => row.id),
+    );
+    const visible = (row: (typeof rows)[number]) =>
+      row.id === viewer.id || (viewerShares && row.shares && !blocked.has(row.id));
     return rows.map((row) => ({
       user: { id: row.id, username: row.username },
       role: row.role,
       joinedAt: row.joinedAt,
-      lastReadMessageId:
-        row.id === viewer.id || (viewerShares && row.shares) ? (row.lastRead?.toString() ?? null) : null,
+      lastReadMessageId: visible(row) ? (row.lastRead?.toString() ?? null) : null,
     }));
+  }
+
+  /** The ids of a conversation's members. */
+  async memberIds(conversationId: number): Promise<number[]> {
+    const rows = await this.db.conversationMember.findMany({
+      where: { conversationId },
+      select: { userId: true },
+    });
+    return rows.map((row) => row.userId);
   }
 
   /** A group with the viewer as its owner and `usernames` as members; 2 to `maxGroupMembers` people. */
@@ -365,7 +384,10 @@ export class ConversationService {
     return { id: conversationId, kind: 'GROUP', viewer, peer: null };
   }
 
-  /** Any member may add people to a group; people already in it are left as they are. */
+  /**
+   * Any member may add people to a group; people already in it are left as
+   * they are. Newcomers' read position starts at the line that added them.
+   */
   async addMembers(viewer: UserRef, id: string, usernames: readonly string[]): Promise<ConversationRef> {
     const conversation = await this.requireGroup(viewer, id);
     const candidates = await this.resolveMembers(viewer, usernames, 'usernames');
@@ -382,6 +404,11 @@ export class ConversationService {
         sender: viewer,
         kind: 'SYSTEM',
         body: `${viewer.username} added ${names(added)}`,
+      });
+      // Newcomers see the whole history, but unread starts where they came in.
+      await tx.conversationMember.updateMany({
+        where: { conversationId: conversation.id, userId: { in: added.map((user) => user.id) } },
+        data: { lastReadSeq: written.line.seq, lastReadMessageId: BigInt(written.line.id) },
       });
       return { added, ...written };
     });
@@ -506,8 +533,12 @@ export class ConversationService {
           SELECT m.user_id AS id FROM conversation_members m JOIN users u ON u.id = m.user_id
           WHERE m.conversation_id = ${conversation.id} AND (u.share_read_receipts OR m.user_id = ${viewer.id})`
       : [{ id: viewer.id }];
-    await this.announce(
+    const blocked = await this.blocks.blockedAmong(
+      viewer.id,
       recipients.map((recipient) => recipient.id),
+    );
+    await this.announce(
+      recipients.map((recipient) => recipient.id).filter((id) => !blocked.has(id)),
       event,
     );
     return conversation;
@@ -520,20 +551,10 @@ export class ConversationService {
   ): Promise<{ line: MessageView; memberIds: number[] }> {
     const written = await writeMessage(tx, line);
     if (!written) throw notFound('conversationId');
-    const { row, memberIds } = written;
+    const conversation = { id: line.conversationId, kind: 'GROUP' as const, viewer: line.sender, peer: null };
     return {
-      memberIds,
-      line: {
-        id: row.id.toString(),
-        conversationId: row.conversationId,
-        seq: row.seq,
-        kind: row.kind,
-        body: row.body,
-        clientId: row.clientId,
-        createdAt: row.createdAt,
-        sender: line.sender,
-        receiver: null,
-      },
+      memberIds: written.memberIds,
+      line: toView(conversation, written.row, new Map([[line.sender.id, line.sender]])),
     };
   }
 
@@ -546,7 +567,7 @@ export class ConversationService {
 
   /** The members, read under the conversation row's lock: membership changes take turns with sends. */
   private async lockMembers(tx: SqlExecutor, conversationId: number) {
-    await tx.$queryRaw`SELECT 1 FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
+    await lockConversation(tx, conversationId);
     const rows = await tx.conversationMember.findMany({
       where: { conversationId },
       select: { userId: true, role: true, joinedAt: true },
@@ -554,6 +575,7 @@ export class ConversationService {
     return new Map(rows.map((row) => [row.userId, row]));
   }
 
+  /** The people named, without the viewer; someone who blocked the viewer cannot be added by them. */
   private async resolveMembers(viewer: UserRef, usernames: readonly string[], field: string) {
     if (usernames.length > this.limits.maxGroupMembers)
       throw badInput(field, `A group has at most ${this.limits.maxGroupMembers} members.`);
@@ -562,6 +584,9 @@ export class ConversationService {
       const user = await this.users.findByUsername(username, field);
       if (user.id !== viewer.id) found.set(user.id, user);
     }
+    const [blocker] = await this.blocks.blockersOf(viewer.id, [...found.keys()]);
+    if (blocker !== undefined)
+      throw new AppError('FORBIDDEN', `You can't add ${found.get(blocker)!.username} to a group.`, { field });
     return [...found.values()];
   }
 

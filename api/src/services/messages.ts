@@ -3,6 +3,8 @@ import type { Database } from '../db/client.ts';
 import { messageToWire, userTopic } from '../events.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { EventBus } from '../pubsub.ts';
+import type { BlockService } from './blocks.ts';
+import type { TypingService } from './typing.ts';
 import type { ConversationRef, ConversationService } from './conversations.ts';
 import { decodeSeqCursor, encodeSeqCursor } from './cursors.ts';
 import { AppError, badInput } from './errors.ts';
@@ -89,7 +91,7 @@ const messageColumns = {
 } as const;
 
 /** A stored row as a message of `conversation`, whose members include `senders`. */
-function toView(
+export function toView(
   conversation: ConversationRef,
   row: MessageRow,
   senders: ReadonlyMap<number, UserRef>,
@@ -123,18 +125,28 @@ function isClientIdTaken(error: unknown): boolean {
   );
 }
 
+/** Takes the conversation's row lock until the transaction ends: writes and membership changes take turns. */
+export async function lockConversation(tx: SqlExecutor, conversationId: number) {
+  await tx.$queryRaw`SELECT 1 FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
+}
+
 /**
- * The one statement every message and timeline line is written with. It
- * locks the conversation row (the UPDATE), checks the sender is a member and
- * the clientId is new, takes the next seq and the time under that lock, and
+ * The one statement every message and timeline line is written with. Into a
+ * group it runs in a transaction that holds `lockConversation` already: a
+ * statement that waits for the lock itself keeps the snapshot it started with
+ * (READ COMMITTED), so its membership check and member list would predate a
+ * removal committed while it waited. A direct conversation's members never
+ * change, and there the statement's own UPDATE takes the lock. It checks the sender is a member and the clientId is
+ * new, takes the next seq and the time under that lock, and
  * inserts: concurrent sends to one conversation commit in seq order, with
  * createdAt never earlier than the previous message's, so a resume cursor
  * never skips a row and times never go backwards. A text message also moves
- * its sender's read position. It returns the members to tell, as of the lock.
+ * its sender's read position. A direct message is refused while either person
+ * has blocked the other. It returns the members to tell, as of the lock.
  *
  * A retry racing the first copy fails the insert on the unique (sender,
  * clientId) index, which undoes the whole statement, the seq bump included:
- * the result is then null, as it is for a non-member or a known clientId.
+ * the result is then null, as it is for a non-member, a block or a known clientId.
  */
 export async function writeMessage(
   db: SqlExecutor,
@@ -146,11 +158,14 @@ export async function writeMessage(
     clientId?: string | null;
     /** Off for the line that records someone leaving: they are no longer a member when it is written. */
     requireMember?: boolean;
+    /** A direct conversation's other person: nothing is written while either has blocked the other. */
+    directPeer?: number | null;
   },
 ): Promise<{ row: MessageRow; memberIds: number[] } | null> {
   const { conversationId, sender, kind, body } = message;
   const clientId = message.clientId ?? null;
   const requireMember = message.requireMember ?? true;
+  const peer = message.directPeer ?? null;
   const written = await db.$queryRaw<Array<MessageRow & { memberIds: number[] }>>`
     WITH bumped AS (
       UPDATE conversations
@@ -159,6 +174,9 @@ export async function writeMessage(
         AND (NOT ${requireMember} OR EXISTS (
           SELECT 1 FROM conversation_members WHERE conversation_id = ${conversationId} AND user_id = ${sender.id}))
         AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ${sender.id} AND client_id = ${clientId})
+        AND NOT EXISTS (
+          SELECT 1 FROM blocks
+          WHERE (blocker_id = ${sender.id} AND blocked_id = ${peer}) OR (blocker_id = ${peer} AND blocked_id = ${sender.id}))
       RETURNING id, last_seq, last_message_at
     ), inserted AS (
       INSERT INTO messages (conversation_id, seq, kind, sender_id, body, client_id, created_at)
@@ -197,6 +215,8 @@ export class MessageService {
     private readonly bus: EventBus,
     private readonly users: UserDirectory,
     private readonly conversations: ConversationService,
+    private readonly blocks: BlockService,
+    private readonly typing: TypingService,
     private readonly rateLimits: RateLimits,
     private readonly limits: MessageLimits,
   ) {}
@@ -222,17 +242,22 @@ export class MessageService {
     const clientId = validateClientId(rawClientId);
     await this.rateLimits.consumeSend(viewer.id);
     const conversation = 'kind' in target ? target : await this.target(viewer, target);
-    const written = await writeMessage(this.db, {
-      conversationId: conversation.id,
-      sender: viewer,
-      kind: 'TEXT',
-      body,
-      clientId,
-    });
+    const text = { conversationId: conversation.id, sender: viewer, kind: 'TEXT' as const, body, clientId };
+    // A direct conversation's two people never change: the statement alone takes the lock. A
+    // group's members do, so the lock is taken first and the statement sees who is in it now.
+    const written =
+      conversation.peer !== null
+        ? await writeMessage(this.db, { ...text, directPeer: conversation.peer.id })
+        : await this.db.$transaction(async (tx) => {
+            await lockConversation(tx, conversation.id);
+            return writeMessage(tx, text);
+          });
     const senders = new Map([[viewer.id, viewer]]);
     if (written) {
       const message = toView(conversation, written.row, senders);
       void publishMessage(this.bus, message, written.memberIds);
+      // Whoever sent a message has stopped typing it.
+      this.typing.stopped(viewer, conversation.id);
       return message;
     }
     const message = toView(conversation, await this.findRetried(conversation, clientId, body), senders);
@@ -249,9 +274,15 @@ export class MessageService {
             where: { senderId_clientId: { senderId: conversation.viewer.id, clientId } },
             select: messageColumns,
           });
-    // No row and no retry: the viewer left (or was removed) between the access check and the write.
-    if (!existing)
+    if (!existing) {
+      if (conversation.peer && (await this.blocks.between(conversation.viewer.id, conversation.peer.id)))
+        throw new AppError(
+          'FORBIDDEN',
+          `You can't message ${conversation.peer.username}: one of you has blocked the other.`,
+        );
+      // No row and no retry: the viewer left (or was removed) between the access check and the write.
       throw new AppError('NOT_FOUND', 'There is no such conversation.', { field: 'conversationId' });
+    }
     if (existing.conversationId !== conversation.id || existing.body !== body) {
       throw new AppError('CONFLICT', 'This clientId was already used for a different message.', {
         field: 'clientId',
@@ -353,7 +384,13 @@ export class MessageService {
     return rows.map((row) => toView(conversation, row, senders));
   }
 
-  /** Up to `take` rows strictly between the two seqs, from the `afterSeq` end when `forward`. */
+  /**
+   * Up to `take` rows strictly between the two seqs, from the `afterSeq` end
+   * when `forward`; none once the viewer is no longer a member. The check is
+   * here, in the read, because a stream opened while a member re-reads long
+   * after (a gap, a Redis reconnect) and must not show a removed member what
+   * was written since.
+   */
   private findRows(
     conversation: ConversationRef,
     range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
@@ -363,6 +400,7 @@ export class MessageService {
       where: {
         conversationId: conversation.id,
         seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
+        conversation: { members: { some: { userId: conversation.viewer.id } } },
       },
       orderBy: { seq: forward ? 'asc' : 'desc' },
       take,

@@ -9,7 +9,11 @@ import { usernameKey, usernameSkeleton, validateUsername } from './validation.ts
 export interface Settings {
   /** Reciprocal: off, nobody sees this person's read positions and they see nobody's. */
   shareReadReceipts: boolean;
+  /** Reciprocal: off, nobody sees whether this person is online and they see nobody's. */
+  sharePresence: boolean;
 }
+
+const settingsColumns = { shareReadReceipts: true, sharePresence: true } as const;
 
 export interface UserRef {
   id: number;
@@ -68,15 +72,18 @@ export class UserDirectory {
 
   /** The viewer's own settings. */
   async settings(viewer: UserRef): Promise<Settings> {
-    return this.db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: { shareReadReceipts: true } });
+    return this.db.user.findUniqueOrThrow({ where: { id: viewer.id }, select: settingsColumns });
   }
 
   /** Changes the settings given; the others keep their values. */
   async updateSettings(viewer: UserRef, changes: Partial<Settings>): Promise<Settings> {
     return this.db.user.update({
       where: { id: viewer.id },
-      data: { ...(changes.shareReadReceipts != null && { shareReadReceipts: changes.shareReadReceipts }) },
-      select: { shareReadReceipts: true },
+      data: {
+        ...(changes.shareReadReceipts != null && { shareReadReceipts: changes.shareReadReceipts }),
+        ...(changes.sharePresence != null && { sharePresence: changes.sharePresence }),
+      },
+      select: settingsColumns,
     });
   }
 

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../db/client.ts';
 import { Watermark, type Drain } from '../delivery/drain.ts';
 import type { OrderedStream } from '../delivery/ordered-stream.ts';
 import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
+import { LogThrottle } from '../log-throttle.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { AppError } from '../services/errors.ts';
 import type { DirectConversation } from '../services/conversations.ts';
@@ -171,13 +172,16 @@ export const compatChatSocket =
     return Promise.resolve();
   };
 
+/** One line per kind of failure a minute at most: a client repeats its frames at will. */
+const failureLogs = new LogThrottle();
+
 /** What a compat client is told about a failure: expected ones as they are, the rest masked. */
 function describeFailure(error: unknown, services: Pick<Services, 'log'>): string {
   if (error instanceof AppError) return error.message;
   if (isDatabaseUnavailable(error)) {
-    services.log.warn({ err: error }, 'database unavailable');
+    failureLogs.warn(services.log, 'database unavailable', { err: error }, 'database unavailable');
     return 'The service is temporarily unavailable. Try again shortly.';
   }
-  services.log.error({ err: error }, 'compat socket failure');
+  failureLogs.warn(services.log, 'unexpected', { err: error }, 'compat socket failure');
   return 'Unexpected error.';
 }

@@ -19,7 +19,7 @@ describe('SocketRegistry expiry', () => {
   });
 
   it('closes a socket at its session’s expiry, also past the 24.8-day timer limit', () => {
-    const registry = new SocketRegistry(10);
+    const registry = new SocketRegistry(10, { opened: () => {}, closed: () => {} });
     const close = vi.fn();
     registry.add(viewer('s1', 30 * DAY), close);
     vi.advanceTimersByTime(1_000);
@@ -31,7 +31,7 @@ describe('SocketRegistry expiry', () => {
   });
 
   it('clears the timer when the socket is released', () => {
-    const registry = new SocketRegistry(10);
+    const registry = new SocketRegistry(10, { opened: () => {}, closed: () => {} });
     const close = vi.fn();
     registry.add(viewer('s1', 1_000), close)!();
     expect(vi.getTimerCount()).toBe(0);
@@ -43,7 +43,7 @@ describe('SocketRegistry expiry', () => {
 
 describe('SocketRegistry.closeEndedSessions', () => {
   it('asks once for every open session and closes the sockets of those that no longer stand', async () => {
-    const registry = new SocketRegistry(10);
+    const registry = new SocketRegistry(10, { opened: () => {}, closed: () => {} });
     const [live, ended, endedToo] = [vi.fn(), vi.fn(), vi.fn()];
     registry.add(viewer('live', DAY), live);
     registry.add(viewer('ended', DAY), ended);

@@ -20,7 +20,11 @@ export class SocketRegistry {
   private readonly sockets = new Set<TrackedSocket>();
   private readonly countByUser = new Map<number, number>();
 
-  constructor(private readonly maxPerUser: number) {}
+  constructor(
+    private readonly maxPerUser: number,
+    /** Told of every socket that opens and closes: presence counts them across instances. */
+    private readonly presence: { opened(user: Viewer): void; closed(user: Viewer): void },
+  ) {}
 
   /** Registers a socket; returns its release function, or null when the user is at the cap. */
   add(viewer: Viewer, close: TrackedSocket['close']): (() => void) | null {
@@ -30,6 +34,7 @@ export class SocketRegistry {
     this.armExpiry(socket);
     this.sockets.add(socket);
     this.countByUser.set(viewer.id, count + 1);
+    this.presence.opened(viewer);
     let released = false;
     return () => {
       if (released) return;
@@ -39,6 +44,7 @@ export class SocketRegistry {
       const left = (this.countByUser.get(viewer.id) ?? 1) - 1;
       if (left === 0) this.countByUser.delete(viewer.id);
       else this.countByUser.set(viewer.id, left);
+      this.presence.closed(viewer);
     };
   }
 

@@ -62,7 +62,11 @@ export const Conversation = builder.objectRef<ConversationParent>('Conversation'
     members: t.field({
       type: [ConversationMember],
       description: 'Oldest member first.',
-      resolve: (parent, _args, context) => context.services.conversations.members(parent.viewer, parent.id),
+      resolve: async (parent, _args, context) => {
+        // Members only: someone who left (whose mutation or last event still names the group) sees nobody.
+        await load(parent, context);
+        return context.services.conversations.members(parent.viewer, parent.id);
+      },
     }),
     lastMessage: t.field({
       type: Message,
@@ -124,25 +128,6 @@ interface PageInfoShape {
   startCursor: string | null;
   endCursor: string | null;
 }
-
-const Settings = builder.objectRef<{ shareReadReceipts: boolean }>('Settings').implement({
-  description: "The viewer's own choices.",
-  fields: (t) => ({
-    shareReadReceipts: t.exposeBoolean('shareReadReceipts', {
-      description: 'Reciprocal: off, others see no read position of yours and you see none of theirs.',
-    }),
-  }),
-});
-
-builder.objectField(User, 'settings', (t) =>
-  t.field({
-    type: Settings,
-    nullable: true,
-    description: 'Only on the viewer; null for anyone else.',
-    resolve: (user, _args, context) =>
-      context.viewer?.id === user.id ? context.services.users.settings(context.viewer) : null,
-  }),
-);
 
 builder.queryFields((t) => ({
   conversations: t.field({
@@ -262,14 +247,6 @@ builder.mutationFields((t) => ({
           )
         ).id,
       ),
-  }),
-  updateSettings: t.field({
-    type: Settings,
-    args: { shareReadReceipts: t.arg.boolean() },
-    resolve: (_root, args, context) =>
-      context.services.users.updateSettings(requireViewer(context), {
-        shareReadReceipts: args.shareReadReceipts ?? undefined,
-      }),
   }),
 }));
 

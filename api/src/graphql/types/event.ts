@@ -5,6 +5,8 @@ import type { ConversationWireEvent, MembershipWireEvent, ReadWireEvent } from '
 import { builder } from '../builder.ts';
 import { Conversation } from './conversation.ts';
 import { Message } from './message.ts';
+import { PresenceEvent } from './presence.ts';
+import { TypingEvent } from './typing.ts';
 import { User } from './user.ts';
 
 type ChatEventItem = StreamItem<MessageEntry, PassThroughEvent>;
@@ -38,7 +40,8 @@ const MembershipChange = builder.enumType('MembershipChange', {
 });
 
 const MembershipEvent = builder.objectRef<Of<MembershipWireEvent>>('MembershipEvent').implement({
-  description: 'Someone joined or left a group; for the person removed it is the last event of the group.',
+  description:
+    'Someone joined or left a group. For the person removed it is the last event of the group, and its `conversation` gives them only its `id`: the rest is for members.',
   fields: (t) => ({
     conversation: t.field({
       type: Conversation,
@@ -61,7 +64,7 @@ const ConversationEvent = builder.objectRef<Of<ConversationWireEvent>>('Conversa
 });
 
 const ChatEvent = builder.unionType('ChatEvent', {
-  types: [MessageEvent, ReadEvent, MembershipEvent, ConversationEvent],
+  types: [MessageEvent, ReadEvent, MembershipEvent, ConversationEvent, TypingEvent, PresenceEvent],
   resolveType: (item: ChatEventItem) => {
     if (item.type === 'entry') return MessageEvent;
     switch (item.event.type) {
@@ -71,6 +74,10 @@ const ChatEvent = builder.unionType('ChatEvent', {
         return MembershipEvent;
       case 'conversation':
         return ConversationEvent;
+      case 'typing':
+        return TypingEvent;
+      case 'presence':
+        return PresenceEvent;
     }
   },
 });

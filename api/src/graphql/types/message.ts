@@ -31,7 +31,8 @@ export const Message = builder.objectRef<MessageView>('Message').implement({
       description: "The sender's own id for the message, which makes retries safe.",
     }),
     cursor: t.string({
-      description: 'Where `events(after:)` resumes: after this message, and everything written before it.',
+      description:
+        'Where `events(after:)` resumes: after this message in its conversation. It holds no position in the others, so their messages of the minute before it come too: nothing is missed, and a client drops the ones it has.',
       resolve: (message) => ChatEvents.cursorOf(message),
     }),
   }),
