@@ -110,8 +110,8 @@ describe('layout (why 3, 8)', () => {
         await box(alice.page, '.main'),
       ];
       await openConversation(alice, bob.username);
-      await send(alice, `a long message ${'that goes on and on '.repeat(40)}`);
-      await alice.page.locator('[data-state="sent"]').waitFor();
+      await send(alice, `a long message at ${width} px ${'that goes on and on '.repeat(40)}`);
+      await alice.page.locator('[data-state="sent"]', { hasText: `at ${width} px` }).waitFor();
       const open = [
         await box(alice.page, '.chat'),
         await box(alice.page, '.sidebar'),
