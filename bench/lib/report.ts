@@ -1,5 +1,5 @@
 import { cpus, release, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryResult, LiveRun } from './protocol.ts';
 import type { LatencySummary } from './stats.ts';
@@ -327,6 +327,8 @@ export function deliveryFailures(results: Results): string[] {
   return failures;
 }
 
+const KEPT_SECTION = '## A client that stops reading';
+
 /** Prints the tables, writes `<mode>.json` and, for a full run, the chart and bench/RESULTS.md. */
 export function report(results: Results, directory: string): string[] {
   const { conversations, messagesEach } = results.history;
@@ -343,8 +345,12 @@ export function report(results: Results, directory: string): string[] {
   if (results.mode === 'full') {
     writeFileSync(join(directory, 'latency.svg'), chart(results));
     const { machine: host } = results;
+    const file = join(directory, '../RESULTS.md');
+    // Sections other benchmarks wrote (bench:slow-reader's) stay as they are.
+    const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = previous.indexOf(`\n${KEPT_SECTION}`);
     writeFileSync(
-      join(directory, '../RESULTS.md'),
+      file,
       `# Benchmark results
 
 The latest full run: \`${results.command}\` on ${host.date.slice(0, 10)}, ${host.cores} cores (${host.cpu}),
@@ -357,7 +363,7 @@ beyond one machine: [docs/scaling.md](../docs/scaling.md).
 ![p99 latency against offered rate](results/latency.svg)
 
 ${sections.join('\n\n')}
-`,
+${kept === -1 ? '' : previous.slice(kept)}`,
     );
   }
   return deliveryFailures(results);
