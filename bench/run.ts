@@ -12,7 +12,13 @@ import { resolve } from 'node:path';
 import { nginxInstalled, startNginx } from '../api/test/support/nginx.ts';
 import { freePort } from '../api/test/support/ports.ts';
 import { createBenchDatabase, seedConversations, seedPeople, storedCount } from './lib/database.ts';
-import { startChatServer, startGenerator, startReference, type RunningProcess } from './lib/processes.ts';
+import {
+  cpuMs,
+  startChatServer,
+  startGenerator,
+  startReference,
+  type RunningProcess,
+} from './lib/processes.ts';
 import type { Account, HistoryResult, HoldResult, Job, LiveRun, Protocol } from './lib/protocol.ts';
 import { machine, report, type Held, type Results, type Step, type Sweep } from './lib/report.ts';
 
@@ -74,12 +80,17 @@ async function sweep(
   name: string,
   connect: (warmUp: Extract<Job, { type: 'connect' }>['warmUp']) => Job,
   rates: number[],
-  options: { stored?: (tag: string) => Promise<number>; goalMs?: number } = {},
+  options: { stored?: (tag: string) => Promise<number>; goalMs?: number; pids?: number[] } = {},
 ): Promise<Sweep> {
   const goalMs = options.goalMs ?? P99_GOAL_MS;
-  const measure = async (job: Job, tag: string) => {
+  const serverCpuMs = () => (options.pids ?? []).reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const measure = async (job: Job, tag: string): Promise<LiveRun> => {
+    const cpuBefore = serverCpuMs();
     const run = await generator.ask<LiveRun>(job);
-    return options.stored ? { ...run, stored: await options.stored(tag) } : run;
+    const cpuPerMessageMs = options.pids
+      ? Math.round(((serverCpuMs() - cpuBefore) / Math.max(1, run.accepted)) * 1000) / 1000
+      : undefined;
+    return { ...run, cpuPerMessageMs, stored: options.stored && (await options.stored(tag)) };
   };
   const warmUpTag = `${name}-${runId}-warm-up`;
   const warmUp = await measure(connect({ ...plan.warmUp, tag: warmUpTag }), warmUpTag);
@@ -97,7 +108,7 @@ async function sweep(
     const spread = runs.length > 1 ? ` (${byP99[0]!.latency.p99}–${byP99.at(-1)!.latency.p99})` : '';
     process.stdout.write(
       `  ${name.padEnd(13)} ${String(rate).padStart(6)}/s  p50 ${median.latency.p50} ms  ` +
-        `p99 ${median.latency.p99} ms${spread}  lag p99 ${median.lag.p99} max ${median.lag.max} ms  ` +
+        `p99 ${median.latency.p99} ms${spread}  cpu ${median.cpuPerMessageMs ?? '–'} ms/msg  lag p99 ${median.lag.p99} max ${median.lag.max} ms  ` +
         `lost ${runs.reduce((sum, run) => sum + run.lost, 0)}  dup ${runs.reduce((sum, run) => sum + run.duplicates, 0)}` +
         `${passed ? '' : '  ✗'}\n`,
     );
@@ -140,12 +151,19 @@ try {
       ({ type: 'connect', protocol, urls, pairs, warmUp }) as const;
 
   console.log('1. live delivery, sent as the web client sends: HTTP sendMessage, `events` over graphql-ws');
-  const http = await sweep('http', live('http', [primary.url]), plan.rates, { stored: storedMessages });
+  const http = await sweep('http', live('http', [primary.url]), plan.rates, {
+    stored: storedMessages,
+    pids: [primary.pid],
+  });
   console.log('2. the same with sendMessage on the graphql-ws socket, and over the compat WebSocket');
   const socket = await sweep('socket', live('graphql', [primary.url]), plan.rates, {
     stored: storedMessages,
+    pids: [primary.pid],
   });
-  const compat = await sweep('compat', live('compat', [primary.url]), plan.rates, { stored: storedMessages });
+  const compat = await sweep('compat', live('compat', [primary.url]), plan.rates, {
+    stored: storedMessages,
+    pids: [primary.pid],
+  });
 
   console.log('3. references: a bare ws relay, one that INSERTs each message first, one that group-commits');
   const references: Record<'bareRelay' | 'pgRelay' | 'pgBatchRelay', Sweep> = {} as never;
@@ -156,6 +174,7 @@ try {
   ] as const) {
     const reference = await startReference(script, await freePort(), { DATABASE_URL: database.url });
     references[key] = await sweep(key, live('relay', [reference.url]), plan.referenceRates, {
+      pids: [reference.pid],
       stored: key === 'bareRelay' ? undefined : (tag) => storedCount(database.sql, 'reference_messages', tag),
     });
     await reference.stop();
@@ -177,7 +196,7 @@ try {
       warmUp: { ...warmUp, rate: Math.min(warmUp.rate, plan.group.rates[0]!) },
     }),
     plan.group.rates,
-    { stored: storedMessages, goalMs: GROUP_P99_GOAL_MS },
+    { stored: storedMessages, goalMs: GROUP_P99_GOAL_MS, pids: [primary.pid] },
   );
 
   console.log('5. sockets held by one instance, each with one `events` stream; RSS after a forced GC');
@@ -254,6 +273,7 @@ try {
   }
   const twoInstances = await sweep('twoInstances', live('http', urls), sweepRates, {
     stored: storedMessages,
+    pids: [primary.pid, second.pid],
   });
 
   const results: Results = {

@@ -12,6 +12,14 @@ export function rssKiB(pid: number): number {
   return Number(match[1]);
 }
 
+/** CPU time a process has used so far, user and system, in milliseconds. */
+export function cpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
 async function waitUntil(
   ready: () => Promise<boolean>,
   what: string,

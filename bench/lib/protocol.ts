@@ -68,6 +68,8 @@ export interface LiveRun {
   lost: number;
   /** Counted in the database afterwards, where the target stores messages. */
   stored?: number;
+  /** The server's CPU time (user + system, every instance under test) per accepted message. */
+  cpuPerMessageMs?: number;
   /** How late the generator fired each message against its schedule (latency already includes it). */
   lag: LatencySummary;
   /** From each message's scheduled send time to its delivery, every delivery counted. */
