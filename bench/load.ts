@@ -191,17 +191,26 @@ async function hold(job: Extract<Job, { type: 'hold' }>): Promise<HoldResult> {
   const started = performance.now();
   const queue = [...job.people];
   const before = held.length;
+  let retries = 0;
+  /** As the web client does when a connection fails: again, after a growing pause, a few times. */
+  const open = async (person: Account, attempt = 0): Promise<Endpoint> => {
+    try {
+      return await graphqlEndpoint(job.url, person, 'http', receiver(0), errors);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      retries++;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      return open(person, attempt + 1);
+    }
+  };
   const connectNext = async (): Promise<void> => {
     const person = queue.shift();
     if (!person) return;
-    held.push({
-      username: person.username,
-      endpoint: await graphqlEndpoint(job.url, person, 'http', receiver(0), errors),
-    });
+    held.push({ username: person.username, endpoint: await open(person) });
     return connectNext();
   };
   await Promise.all(Array.from({ length: 64 }, connectNext));
-  return { sockets: held.length - before, connectMs: Math.round(performance.now() - started) };
+  return { sockets: held.length - before, connectMs: Math.round(performance.now() - started), retries };
 }
 
 /** Then: the hub sends to people held, picked at random, and each must hear it once. */

@@ -46,6 +46,9 @@ const plan = quick
       history: { conversations: 2_000, messagesEach: 500, pages: 400 },
       group: { members: 100, connected: 50, rates: [20, 50, 100, 200, 300, 400, 500, 600, 800, 1_000] },
     };
+/** `--sockets 1000,5000,10000`: the memory workload at these counts instead (a quick run stays quick otherwise). */
+const socketsOption = process.argv.indexOf('--sockets');
+if (socketsOption !== -1) plan.sockets = process.argv[socketsOption + 1]!.split(',').map(Number);
 const P99_GOAL_MS = 50;
 const GROUP_P99_GOAL_MS = 100;
 
@@ -62,6 +65,8 @@ const serverEnv = {
   SENDS_PER_USER_BURST: '1000000',
   SENDS_PER_USER_PER_MINUTE: '100000000',
   WS_MAX_SOCKETS_PER_USER: '1000',
+  // Above the 10,000 sockets of the memory workload, with room for its HTTP sends.
+  MAX_CONNECTIONS: '12000',
 };
 const started: Array<{ stop(): Promise<void> | void }> = [];
 const generator = startGenerator();
@@ -209,10 +214,12 @@ try {
   const baseline = await memoryServer.memory();
   const held: Held[] = [];
   let connectMs = 0;
+  let retries = 0;
   for (const sockets of plan.sockets) {
     const more = crowd.slice(held.at(-1)?.sockets ?? 0, sockets);
-    connectMs += (await generator.ask<HoldResult>({ type: 'hold', url: memoryServer.url, people: more }))
-      .connectMs;
+    const added = await generator.ask<HoldResult>({ type: 'hold', url: memoryServer.url, people: more });
+    connectMs += added.connectMs;
+    retries += added.retries;
     const memory = await memoryServer.memory();
     const tag = `hold-${runId}-${sockets}`;
     const delivery = await generator.ask<LiveRun>({
@@ -224,12 +231,13 @@ try {
     held.push({
       sockets,
       connectMs,
+      retries,
       rssGrowthKiB: memory.rssKiB - baseline.rssKiB,
       heapGrowthKiB: memory.heapKiB - baseline.heapKiB,
       delivery: { ...delivery, stored: await storedMessages(tag) },
     });
     console.log(
-      `  ${sockets} sockets: ${connectMs} ms to connect, ${((memory.rssKiB - baseline.rssKiB) / sockets).toFixed(1)} KiB RSS ` +
+      `  ${sockets} sockets: ${connectMs} ms to connect (${retries} retried), ${((memory.rssKiB - baseline.rssKiB) / sockets).toFixed(1)} KiB RSS ` +
         `(${((memory.heapKiB - baseline.heapKiB) / sockets).toFixed(1)} KiB heap) per socket, ` +
         `delivery p99 ${delivery.latency.p99} ms, lost ${delivery.lost}, dup ${delivery.duplicates}`,
     );

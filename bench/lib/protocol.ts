@@ -79,6 +79,8 @@ export interface LiveRun {
 export interface HoldResult {
   sockets: number;
   connectMs: number;
+  /** Connections that failed (refused, reset) and were tried again. */
+  retries: number;
 }
 
 export interface HistoryResult {

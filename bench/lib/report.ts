@@ -24,6 +24,7 @@ export interface Sweep {
 export interface Held {
   sockets: number;
   connectMs: number;
+  retries: number;
   rssGrowthKiB: number;
   heapGrowthKiB: number;
   delivery: LiveRun;
@@ -221,6 +222,7 @@ function heldTable(results: Results): string {
     results.held.map((held) => [
       held.sockets,
       held.connectMs,
+      held.retries,
       (held.rssGrowthKiB / 1024).toFixed(1),
       (held.rssGrowthKiB / held.sockets).toFixed(1),
       (held.heapGrowthKiB / held.sockets).toFixed(1),
