@@ -67,17 +67,19 @@ async function sendMany(from: TestUser, to: TestUser, count: number, body: strin
 }
 
 const INBOX = `subscription { inbox { id body } }`;
-const CONVERSATION = `subscription ($peer: String!) { messageAdded(peer: $peer) { id body } }`;
+const CONVERSATION = `subscription ($peer: String!, $after: ID) { messageAdded(peer: $peer, after: $after) { id body } }`;
 
 describe('a client that stops reading', () => {
   it('costs bounded buffers while it stalls, and on resuming gets every message once, in order', async () => {
     const [alice, bob] = await Promise.all([signup(flow), signup(flow)]);
     const raw = await RawGraphQLSocket.open(flow, bob.token);
     disposers.push(() => raw.close());
+    // The conversation stream resumes after this one, so it cannot miss what follows however late it starts.
+    const hello = (await sendMessage(flow, alice, bob.username, 'hello')).data!.sendMessage;
     raw.subscribe('inbox', INBOX);
     // The inbox is live only: it must be listening before the first send.
     await waitUntil(async () => (await busSubscriptions(bob)) === 1, 'the inbox to subscribe');
-    raw.subscribe('conversation', CONVERSATION, { peer: alice.username });
+    raw.subscribe('conversation', CONVERSATION, { peer: alice.username, after: hello.id });
     const compat = await ChatSocket.open(flow, bob.username, alice.username, bob.token);
     disposers.push(() => compat.socket.terminate());
     const first = (await sendMessage(flow, alice, bob.username, 'before the stall')).data!.sendMessage;
