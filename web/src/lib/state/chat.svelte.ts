@@ -223,8 +223,6 @@ export class ChatApp {
       case 'MessageEvent':
         if (event.message.sender.id !== me.id && event.message.kind === 'TEXT')
           this.onIncoming?.(event.message);
-        // Their message came: they are done typing it.
-        this.typing.onEvent(event.message.conversation.id, event.message.sender, false);
         return this.#onMessage(event.message);
       case 'ReadEvent':
         if (!this.list.onRead(event.conversation.id, event.user, event.lastReadMessageId, me)) {
