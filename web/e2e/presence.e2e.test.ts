@@ -80,4 +80,54 @@ describe('typing, presence and blocking in the web client', () => {
     await send(alice, 'back again');
     await waitForBodies(bob, ['hi', 'back again']);
   });
+
+  it("names everyone typing in a group, and folds a blocked member's messages for the blocker only", async () => {
+    const [alice, bob, carol] = [await person('alice'), await person('bob'), await person('carol')];
+    await alice.page.getByRole('button', { name: 'New group' }).click();
+    const dialog = alice.page.getByRole('dialog');
+    await dialog.getByLabel('Group name').fill('Book club');
+    for (const member of [bob, carol]) {
+      await dialog.getByPlaceholder('Find people…').fill(member.username);
+      await dialog.getByLabel(member.username, { exact: true }).check();
+    }
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await alice.page.getByRole('heading', { name: 'Book club', exact: true }).waitFor();
+    await openChat(bob, 'Book club');
+    await openChat(carol, 'Book club');
+
+    await composer(bob).pressSequentially('I think');
+    await composer(carol).pressSequentially('Me too');
+    const names = [bob.username, carol.username];
+    await expect
+      .poll(() => typingLine(alice).textContent())
+      .toBeOneOf([`${names[0]} and ${names[1]} are typing…`, `${names[1]} and ${names[0]} are typing…`]);
+    await composer(bob).fill('');
+    await composer(carol).fill('');
+
+    await alice.page.getByRole('button', { name: `Block ${carol.username}` }).click();
+    await alice.page.getByRole('button', { name: `Unblock ${carol.username}` }).waitFor();
+    await send(carol, 'spoiler: the butler did it');
+    await waitForBodies(bob, ['spoiler: the butler did it']);
+    const folded = alice.page.getByTestId('blocked-message');
+    await folded.waitFor();
+    expect(await shownBodies(alice.page)).toEqual([]);
+    await folded.getByRole('button', { name: 'show' }).click();
+    await waitForBodies(alice, ['spoiler: the butler did it']);
+  });
+
+  it('hides presence both ways once the setting is off', async () => {
+    const [alice, bob] = await pair();
+    const status = alice.page.getByTestId('presence');
+    await expect.poll(() => status.textContent()).toContain('online');
+    await alice.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel(/Show when I am online/).uncheck();
+    await settings.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => status.count()).toBe(0);
+    await expect.poll(() => chatRow(alice.page, bob.username).getByTestId('presence-dot').count()).toBe(0);
+    await bob.page.reload();
+    await openChat(bob, alice.username);
+    await waitForBodies(bob, ['hi']);
+    expect(await bob.page.getByTestId('presence').count()).toBe(0);
+  });
 });
