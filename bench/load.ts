@@ -3,56 +3,80 @@
  * the generator's. It takes one job at a time from the orchestrator over IPC
  * (see protocol.ts) and answers with its measurements.
  */
-import type { Client } from 'graphql-ws';
+import { print } from 'graphql';
+import { encodeSeqCursor } from '../api/src/services/cursors.ts';
+import { ConversationMessagesQuery, ConversationsQuery } from '../web/src/lib/graphql/documents.ts';
 import { openLoop } from './lib/open-loop.ts';
 import type { Account, HistoryResult, HoldResult, Job, JobResult, LiveRun } from './lib/protocol.ts';
 import { now, summarize } from './lib/stats.ts';
 import {
   compatEndpoint,
-  graphqlClient,
   graphqlEndpoint,
   relayEndpoint,
-  sendOverGraphQL,
-  subscribeToInbox,
-  subscribeToPeer,
   type Endpoint,
   type ErrorCount,
+  type Receive,
+  type SendTarget,
+  browserAgent,
+  postGraphQL,
 } from './lib/targets.ts';
 
-/** The run in progress: where each arriving body is recorded, by its `<tag>:<index>`. */
+/**
+ * The run in progress. A message's body is `<tag>:<index>`; each of `slots`
+ * receivers (one for a pair, each connected member of a group) may hear it
+ * once, and `perMessage` of them should (a group's sender does not count).
+ */
 interface Recording {
   tag: string;
-  sentAt: Float64Array;
+  slots: number;
+  perMessage: number;
+  scheduledAt: Float64Array;
   seen: Uint8Array;
+  heard: Uint16Array;
   latencies: number[];
   duplicates: number;
   lastDeliveryAt: number;
 }
 
+/** Who sends to whom, taken in turn by a run. */
+interface Route {
+  from: Endpoint;
+  target: SendTarget;
+}
+
 const errors: ErrorCount = { count: 0 };
 let recording: Recording | undefined;
-let pairs: Array<[Account & { endpoint: Endpoint }, Account & { endpoint: Endpoint }]> = [];
-let held: Array<{ username: string; client: Client }> = [];
-let hub: { account: Account; client: Client } | undefined;
+let endpoints: Endpoint[] = [];
+let routes: Route[] = [];
+let slots = 1;
+let held: Array<{ username: string; endpoint: Endpoint }> = [];
+let hub: Endpoint | undefined;
 
-function receive(body: string) {
-  const separator = body.lastIndexOf(':');
-  const index = Number(body.slice(separator + 1));
-  if (!recording || body.slice(0, separator) !== recording.tag) return;
-  if (recording.seen[index]) {
-    recording.duplicates++;
-    return;
-  }
-  recording.seen[index] = 1;
-  recording.lastDeliveryAt = now();
-  recording.latencies.push(recording.lastDeliveryAt - recording.sentAt[index]!);
-}
+const receiver =
+  (slot: number): Receive =>
+  (body) => {
+    const separator = body.lastIndexOf(':');
+    const index = Number(body.slice(separator + 1));
+    if (!recording || body.slice(0, separator) !== recording.tag) return;
+    const key = index * recording.slots + slot;
+    if (recording.seen[key]) {
+      recording.duplicates++;
+      return;
+    }
+    recording.seen[key] = 1;
+    recording.heard[index]!++;
+    recording.lastDeliveryAt = now();
+    recording.latencies.push(recording.lastDeliveryAt - recording.scheduledAt[index]!);
+  };
 
 function startRecording(tag: string, total: number): Recording {
   recording = {
     tag,
-    sentAt: new Float64Array(total),
-    seen: new Uint8Array(total),
+    slots,
+    perMessage: slots === 1 ? 1 : slots - 1,
+    scheduledAt: new Float64Array(total),
+    seen: new Uint8Array(total * slots),
+    heard: new Uint16Array(total),
     latencies: [],
     duplicates: 0,
     lastDeliveryAt: 0,
@@ -75,166 +99,180 @@ async function settle(done: () => boolean, progress: () => number, quietMs = 5_0
 
 async function connect(job: Extract<Job, { type: 'connect' }>) {
   const open = (url: string, me: Account, peer: Account): Promise<Endpoint> => {
-    if (job.protocol === 'graphql') return graphqlEndpoint(url, me, peer.username, receive, errors);
+    const receive = receiver(0);
+    if (job.protocol === 'http' || job.protocol === 'graphql')
+      return graphqlEndpoint(url, me, job.protocol === 'http' ? 'http' : 'socket', receive, errors);
     if (job.protocol === 'compat') return compatEndpoint(url, me, peer.username, receive, errors);
     return relayEndpoint(url, me, receive);
   };
   const [urlA, urlB] = [job.urls[0]!, job.urls[1 % job.urls.length]!];
-  pairs = await Promise.all(
-    job.pairs.map(async ([a, b]) => {
-      const [endpointA, endpointB] = await Promise.all([open(urlA, a, b), open(urlB, b, a)]);
-      return [
-        { ...a, endpoint: endpointA },
-        { ...b, endpoint: endpointB },
-      ] as (typeof pairs)[number];
-    }),
+  const connected = await Promise.all(
+    job.pairs.map(([a, b]) => Promise.all([open(urlA, a, b), open(urlB, b, a)])),
   );
+  endpoints = connected.flat();
+  slots = 1;
+  routes = [
+    ...connected.map(([a], index) => ({ from: a, target: { to: job.pairs[index]![1].username } })),
+    ...connected.map(([, b], index) => ({ from: b, target: { to: job.pairs[index]![0].username } })),
+  ];
+  await untilEveryoneHears(`ready-${job.warmUp.tag}`);
+  return run({ type: 'run', ...job.warmUp });
+}
+
+/** The group workload: each member a slot of its own; all of them send to the group in turn. */
+async function group(job: Extract<Job, { type: 'group' }>) {
+  endpoints = await Promise.all(
+    job.members.map((member, slot) => graphqlEndpoint(job.url, member, 'http', receiver(slot), errors)),
+  );
+  slots = endpoints.length;
+  routes = endpoints.map((from) => ({ from, target: { conversationId: job.conversationId } }));
   await untilEveryoneHears(`ready-${job.warmUp.tag}`);
   return run({ type: 'run', ...job.warmUp });
 }
 
 /**
  * A subscription without a cursor hears what is sent once it is live, and the
- * server makes it live a little after the socket opens. Each person sends to
- * their peer until every peer has heard one, so that runs measure live delivery.
+ * server makes it live a little after the socket opens. Each route sends until
+ * all its receivers have heard it, so that runs measure live delivery.
  */
 async function untilEveryoneHears(tag: string) {
-  const people = pairs.flatMap(([a, b]) => [
-    { from: a, to: b },
-    { from: b, to: a },
-  ]);
-  const heard = startRecording(tag, people.length);
+  const heard = startRecording(tag, routes.length);
+  const done = () => heard.heard.every((count) => count === heard.perMessage);
   const deadline = Date.now() + 60_000;
-  while (heard.latencies.length < people.length) {
-    if (Date.now() > deadline)
-      throw new Error(`only ${heard.latencies.length}/${people.length} subscriptions went live`);
-    people.forEach(({ from, to }, index) => {
-      if (heard.seen[index]) return;
-      heard.sentAt[index] = now();
-      void from.endpoint.send(to.username, `${tag}:${index}`, `${tag}-${index}-${Date.now()}`);
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`only ${heard.latencies.length} ready deliveries heard`);
+    routes.forEach(({ from, target }, index) => {
+      if (heard.heard[index] === heard.perMessage) return;
+      heard.scheduledAt[index] = now();
+      void from.send(target, `${tag}:${index}`, `${tag}-${index}-${Date.now()}`);
     });
-    await settle(
-      () => heard.latencies.length === people.length,
-      () => heard.latencies.length,
-      500,
-    );
+    await settle(done, () => heard.latencies.length, 500);
   }
 }
 
-/** Workloads 1–3 and 6: messages between the pairs at `rate`, open loop, then waits for the stragglers. */
+/** Messages along the routes at `rate`, open loop, then waits for the stragglers. */
 async function run(job: Extract<Job, { type: 'run' }>): Promise<LiveRun> {
   const total = Math.floor((job.rate * job.durationMs) / 1000);
   const run = startRecording(job.tag, total);
   const errorsBefore = errors.count;
   let accepted = 0;
   let settled = 0;
-  const loop = await openLoop(job.rate, job.durationMs, (index) => {
-    const pair = pairs[index % pairs.length]!;
-    const [from, to] = Math.floor(index / pairs.length) % 2 === 0 ? pair : [pair[1], pair[0]];
-    run.sentAt[index] = now();
-    void from.endpoint.send(to.username, `${job.tag}:${index}`, `${job.tag}-${index}`).then((ok) => {
+  const loop = await openLoop(job.rate, job.durationMs, (index, scheduledAt) => {
+    const { from, target } = routes[index % routes.length]!;
+    run.scheduledAt[index] = scheduledAt;
+    void from.send(target, `${job.tag}:${index}`, `${job.tag}-${index}`).then((ok) => {
       if (ok) accepted++;
       settled++;
     });
   });
   await settle(
-    () => settled === total && run.latencies.length >= accepted,
+    () => settled === total && run.latencies.length >= accepted * run.perMessage,
     () => settled + run.latencies.length,
   );
-  const refused = total - accepted;
   return {
     offered: job.rate,
     fired: Math.round((loop.fired * 1000) / loop.elapsedMs),
-    delivering: Math.round((run.latencies.length * 1000) / (run.lastDeliveryAt - run.sentAt[0]!)),
+    delivering: Math.round((run.latencies.length * 1000) / (run.lastDeliveryAt - run.scheduledAt[0]!)),
     sent: total,
     accepted,
-    errors: errors.count - errorsBefore + refused,
+    errors: errors.count - errorsBefore + total - accepted,
+    fanout: run.perMessage,
     delivered: run.latencies.length,
     duplicates: run.duplicates,
-    lost: accepted - run.latencies.length,
-    worstLagMs: loop.worstLagMs,
+    lost: accepted * run.perMessage - run.latencies.length,
+    lag: loop.lag,
     latency: summarize(run.latencies),
   };
 }
 
-/** Workload 4: every person on a socket of their own with the web client's two subscriptions. */
+/** Memory: every person on a socket of their own holding what the web client holds, one `events` stream. */
 async function hold(job: Extract<Job, { type: 'hold' }>): Promise<HoldResult> {
-  if (job.hub) hub = { account: job.hub, client: await graphqlClient(job.wsUrl, job.hub) };
-  const { username: hubName } = hub!.account;
+  if (job.hub) hub = await graphqlEndpoint(job.url, job.hub, 'http', () => undefined, errors);
   const started = performance.now();
   const queue = [...job.people];
   const before = held.length;
+  let retries = 0;
+  /** As the web client does when a connection fails: again, after a growing pause, a few times. */
+  const open = async (person: Account, attempt = 0): Promise<Endpoint> => {
+    try {
+      return await graphqlEndpoint(job.url, person, 'http', receiver(0), errors);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      retries++;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      return open(person, attempt + 1);
+    }
+  };
   const connectNext = async (): Promise<void> => {
     const person = queue.shift();
     if (!person) return;
-    const client = await graphqlClient(job.wsUrl, person);
-    subscribeToPeer(client, person, hubName, receive, errors);
-    subscribeToInbox(client, errors);
-    held.push({ username: person.username, client });
+    held.push({ username: person.username, endpoint: await open(person) });
     return connectNext();
   };
   await Promise.all(Array.from({ length: 64 }, connectNext));
-  const connectMs = Math.round(performance.now() - started);
-  const sockets = held.length - before;
-  return { sockets, subscriptions: sockets * 2, connectMs };
+  return { sockets: held.length - before, connectMs: Math.round(performance.now() - started), retries };
 }
 
-/** Workload 4, then: messages from the hub to people picked at random among those held. */
+/** Then: the hub sends to people held, picked at random, and each must hear it once. */
 async function deliver(job: Extract<Job, { type: 'deliver' }>) {
-  const { client } = hub!;
-  const run = startRecording(job.tag, job.count);
-  await openLoop(job.rate, (job.count * 1000) / job.rate, (index) => {
-    run.sentAt[index] = now();
-    const to = held[Math.floor(Math.random() * held.length)]!.username;
-    void sendOverGraphQL(client, to, `${job.tag}:${index}`, `${job.tag}-${index}`);
-  });
-  await settle(
-    () => run.latencies.length >= job.count,
-    () => run.latencies.length,
-  );
-  return { ...summarize(run.latencies), lost: job.count - run.latencies.length, duplicates: run.duplicates };
+  const from = hub!;
+  slots = 1;
+  routes = Array.from({ length: job.count }, () => ({
+    from,
+    target: { to: held[Math.floor(Math.random() * held.length)]!.username },
+  }));
+  return run({ type: 'run', rate: job.rate, durationMs: (job.count * 1000) / job.rate, tag: job.tag });
 }
 
-/** Workload 5: the newest page of a long conversation, then paging back through it. */
+/**
+ * History as people read it: the newest page and older pages of conversations
+ * and positions picked at random, the chat list, and `{ __typename }` as the floor.
+ */
 async function history(job: Extract<Job, { type: 'history' }>): Promise<HistoryResult> {
-  const query =
-    'query ($p: String!, $b: String) { conversation(peer: $p, last: 50, before: $b) { edges { cursor node { id body sender { username } createdAt } } pageInfo { hasPreviousPage startCursor } } }';
-  const page = async (before: string | null) => {
+  const agent = browserAgent();
+  const post = async (query: string, variables: Record<string, unknown> = {}) => {
     const started = now();
-    const response = await fetch(`${job.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${job.viewer.token}` },
-      body: JSON.stringify({ query, variables: { p: job.peer, b: before } }),
-    });
-    const result = (await response.json()) as {
-      data?: { conversation: { edges: unknown[]; pageInfo: { startCursor: string | null } } };
-    };
-    if (!result.data) throw new Error(`history page failed: ${JSON.stringify(result)}`);
-    return { ms: now() - started, ...result.data.conversation };
+    const result = await postGraphQL(agent, job.url, job.viewer, { query, variables });
+    if (!result.data || result.errors) throw new Error(`history query failed: ${JSON.stringify(result)}`);
+    return { ms: now() - started, data: result.data };
   };
-  const newest: number[] = [];
-  const older: number[] = [];
+  const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+  const messages = print(ConversationMessagesQuery);
   let messagesRead = 0;
-  // Unmeasured first: the server's lazy paths and this conversation's caches.
-  for (let repeat = 0; repeat < 10; repeat++) await page(null);
-  for (let repeat = 0; repeat < job.pages; repeat++) newest.push((await page(null)).ms);
-  let cursor = (await page(null)).pageInfo.startCursor;
-  for (let index = 0; index < job.pages && cursor; index++) {
-    const { ms, edges, pageInfo } = await page(cursor);
-    older.push(ms);
-    messagesRead += edges.length;
-    cursor = pageInfo.startCursor;
-  }
-  return { newest: summarize(newest), older: summarize(older), messagesRead };
+  const page = async (before: string | null) => {
+    const { ms, data } = await post(messages, { id: pick(job.conversationIds), before });
+    messagesRead += (data.conversationById as { messages: { edges: unknown[] } }).messages.edges.length;
+    return ms;
+  };
+  const olderPage = () =>
+    page(encodeSeqCursor(51 + Math.floor(Math.random() * Math.max(1, job.messagesEach - 50))));
+  const chatList = async () => (await post(print(ConversationsQuery), { after: null })).ms;
+  const typename = async () => (await post('{ __typename }')).ms;
+  const measure = async (times: number, sample: () => Promise<number>) => {
+    for (let repeat = 0; repeat < 10; repeat++) await sample(); // unmeasured: lazy paths, plan caches
+    const samples: number[] = [];
+    for (let repeat = 0; repeat < times; repeat++) samples.push(await sample());
+    return summarize(samples);
+  };
+  const result = {
+    typename: await measure(job.pages, typename),
+    newest: await measure(job.pages, () => page(null)),
+    older: await measure(job.pages, olderPage),
+    conversations: await measure(Math.ceil(job.pages / 4), chatList),
+    messagesRead,
+  };
+  agent.destroy();
+  return result;
 }
 
 async function close() {
   await Promise.all([
-    ...pairs.flat().map((person) => person.endpoint.close()),
-    ...held.map(({ client }) => client.dispose()),
-    hub?.client.dispose(),
+    ...endpoints.map((endpoint) => endpoint.close()),
+    ...held.map(({ endpoint }) => endpoint.close()),
+    hub?.close(),
   ]);
-  pairs = [];
+  endpoints = [];
+  routes = [];
   held = [];
   hub = undefined;
   return null;
@@ -242,6 +280,7 @@ async function close() {
 
 const handlers: { [K in Job['type']]: (job: Extract<Job, { type: K }>) => Promise<JobResult> } = {
   connect,
+  group,
   run,
   hold,
   deliver,

@@ -49,25 +49,43 @@ export async function seedPeople(sql: pg.Pool, prefix: string, count: number): P
   return accounts;
 }
 
-/** A conversation between `a` and `b` with `count` messages, as if they had written them in turn. */
-export async function seedConversation(sql: pg.Pool, a: Account, b: Account, count: number) {
-  await sql.query(
-    `WITH pair AS (
-       SELECT min(id) AS low, max(id) AS high FROM users WHERE username IN ($1, $2)
+/**
+ * A direct conversation between `reader` and each of `peers`, each with
+ * `messagesEach` messages as if the two had written them in turn; returns
+ * the conversations' ids.
+ */
+export async function seedConversations(
+  sql: pg.Pool,
+  reader: Account,
+  peers: Account[],
+  messagesEach: number,
+) {
+  const { rows } = await sql.query<{ id: number }>(
+    `WITH reader AS (
+       SELECT id FROM users WHERE username = $1
+     ), pairs AS (
+       SELECT least(reader.id, peer.id) AS low, greatest(reader.id, peer.id) AS high
+       FROM reader, users AS peer WHERE peer.username = ANY($2::text[])
      ), conversation AS (
-       INSERT INTO conversations (kind, direct_key, last_seq)
-       SELECT 'DIRECT', low || ':' || high, $3 FROM pair RETURNING id
+       INSERT INTO conversations (kind, direct_key, last_seq, last_message_at)
+       SELECT 'DIRECT', low || ':' || high, $3, now() FROM pairs RETURNING id, direct_key
      ), members AS (
        INSERT INTO conversation_members (conversation_id, user_id)
-       SELECT conversation.id, member FROM conversation, pair, unnest(ARRAY[pair.low, pair.high]) AS member
+       SELECT conversation.id, member
+       FROM conversation JOIN pairs ON conversation.direct_key = pairs.low || ':' || pairs.high,
+            unnest(ARRAY[pairs.low, pairs.high]) AS member
+     ), messages AS (
+       INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)
+       SELECT conversation.id, seq, CASE WHEN seq % 2 = 0 THEN pairs.low ELSE pairs.high END,
+              'message number ' || seq, now() - (($3 - seq) || ' seconds')::interval
+       FROM conversation JOIN pairs ON conversation.direct_key = pairs.low || ':' || pairs.high,
+            generate_series(1, $3::int) AS seq
      )
-     INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)
-     SELECT conversation.id, seq, CASE WHEN seq % 2 = 0 THEN pair.low ELSE pair.high END,
-            'message number ' || seq, now() - (($3 - seq) || ' seconds')::interval
-     FROM conversation, pair, generate_series(1, $3::int) AS seq`,
-    [a.username, b.username, count],
+     SELECT id FROM conversation`,
+    [reader.username, peers.map((peer) => peer.username), messagesEach],
   );
-  await sql.query('ANALYZE messages');
+  await sql.query('ANALYZE');
+  return rows.map((row) => String(row.id));
 }
 
 /** How many of one run's messages the chat stored (their bodies are `<tag>:<index>`). */

@@ -12,6 +12,14 @@ export function rssKiB(pid: number): number {
   return Number(match[1]);
 }
 
+/** CPU time a process has used so far, user and system, in milliseconds. */
+export function cpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
 async function waitUntil(
   ready: () => Promise<boolean>,
   what: string,
@@ -26,12 +34,6 @@ async function waitUntil(
   }
 }
 
-export interface RunningProcess {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
 function stopper(child: ChildProcess) {
   return async () => {
     if (child.exitCode !== null) return;
@@ -41,15 +43,36 @@ function stopper(child: ChildProcess) {
   };
 }
 
+export interface Memory {
+  rssKiB: number;
+  heapKiB: number;
+  externalKiB: number;
+}
+
+export interface RunningProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
 /**
  * The chat server as it is deployed: `api/src/main.ts` in a process of its own,
  * ready on /readyz. With BENCH_CPU_PROFILE_DIR set, each server writes a
  * `.cpuprofile` there when it stops (open it in Chrome DevTools or speedscope).
+ * `{ gc: true }` runs it under gc-server.ts instead, whose `memory()` is the
+ * server's own figure after a forced full collection.
  */
-export async function startChatServer(port: number, env: Record<string, string>): Promise<RunningProcess> {
+export async function startChatServer(
+  port: number,
+  env: Record<string, string>,
+  options: { gc?: boolean } = {},
+): Promise<RunningProcess & { memory(): Promise<Memory> }> {
   const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'api/src/main.ts'], {
+  const entry = options.gc
+    ? ['--expose-gc', '--import', 'tsx', 'bench/lib/gc-server.ts']
+    : ['--import', 'tsx', 'api/src/main.ts'];
+  const child = spawn(process.execPath, [...profiling, ...entry], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -59,7 +82,7 @@ export async function startChatServer(port: number, env: Record<string, string>)
       NODE_ENV: 'production',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', ...(options.gc ? (['ipc'] as const) : [])],
   });
   const url = `http://127.0.0.1:${port}`;
   const ready = () =>
@@ -68,7 +91,13 @@ export async function startChatServer(port: number, env: Record<string, string>)
       () => false,
     );
   await waitUntil(ready, 'the chat server', child);
-  return { url, pid: child.pid!, stop: stopper(child) };
+  const memory = () =>
+    new Promise<Memory>((done, fail) => {
+      if (!options.gc) return fail(new Error('started without { gc: true }'));
+      child.once('message', (reply) => done(reply as Memory));
+      child.send('gc');
+    });
+  return { url, pid: child.pid!, stop: stopper(child), memory };
 }
 
 /** A reference relay (bench/references/*.ts), ready when it says so. */

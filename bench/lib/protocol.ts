@@ -6,13 +6,19 @@ export interface Account {
   token: string;
 }
 
-export type Protocol = 'graphql' | 'compat' | 'relay';
+/**
+ * How people send and hear: `http` as the web client does (sendMessage over HTTP
+ * with the session cookie, `events` over graphql-ws), `graphql` with the send on
+ * that same socket, `compat` the original chat's socket, `relay` a reference's.
+ */
+export type Protocol = 'http' | 'graphql' | 'compat' | 'relay';
 
 /** What the orchestrator asks of the load generator, one job at a time. */
 export type Job =
   /**
-   * The two people of a pair connect to `urls[0]` and `urls[1 % urls.length]`;
-   * then a warm-up run (answered) gets the server's lazy paths loaded and hot.
+   * The two people of a pair connect to `urls[0]` and `urls[1 % urls.length]`
+   * (the chat's base http URL, or a relay's ws URL); then a warm-up run
+   * (answered) gets the server's lazy paths loaded and hot.
    */
   | {
       type: 'connect';
@@ -21,11 +27,27 @@ export type Job =
       pairs: Array<[Account, Account]>;
       warmUp: { rate: number; durationMs: number; tag: string };
     }
+  /** `members` connect over `events` and take turns sending to the group, over HTTP. */
+  | {
+      type: 'group';
+      url: string;
+      conversationId: string;
+      members: Account[];
+      warmUp: { rate: number; durationMs: number; tag: string };
+    }
   | { type: 'run'; rate: number; durationMs: number; tag: string }
-  /** Adds `people` to those held; the hub, once, is who later sends to them. */
-  | { type: 'hold'; wsUrl: string; people: Account[]; hub?: Account }
+  /** Adds `people` to those held, each a socket with one `events` stream; the hub, once, is who later sends to them. */
+  | { type: 'hold'; url: string; people: Account[]; hub?: Account }
+  /** The hub sends to people held, picked at random, over HTTP. */
   | { type: 'deliver'; count: number; rate: number; tag: string }
-  | { type: 'history'; url: string; viewer: Account; peer: string; pages: number }
+  | {
+      type: 'history';
+      url: string;
+      viewer: Account;
+      conversationIds: string[];
+      messagesEach: number;
+      pages: number;
+    }
   | { type: 'close' };
 
 /** One open-loop run at one offered rate. */
@@ -33,37 +55,42 @@ export interface LiveRun {
   offered: number;
   /** Messages per second the generator managed to fire, over the run. */
   fired: number;
-  /** Messages per second delivered, from the first send to the last delivery. */
+  /** Deliveries per second, from the first scheduled send to the last delivery. */
   delivering: number;
   sent: number;
   /** Acknowledged by the server (GraphQL); the protocols without acks count every frame sent. */
   accepted: number;
   errors: number;
+  /** Deliveries expected of each accepted message: 1, or a group's connected members but the sender. */
+  fanout: number;
   delivered: number;
   duplicates: number;
   lost: number;
   /** Counted in the database afterwards, where the target stores messages. */
   stored?: number;
-  /** Behind schedule at worst: the generator, not the server, limits a run that lags. */
-  worstLagMs: number;
+  /** The server's CPU time (user + system, every instance under test) per accepted message. */
+  cpuPerMessageMs?: number;
+  /** How late the generator fired each message against its schedule (latency already includes it). */
+  lag: LatencySummary;
+  /** From each message's scheduled send time to its delivery, every delivery counted. */
   latency: LatencySummary;
 }
 
 export interface HoldResult {
   sockets: number;
-  subscriptions: number;
   connectMs: number;
+  /** Connections that failed (refused, reset) and were tried again. */
+  retries: number;
 }
 
 export interface HistoryResult {
+  /** `{ __typename }` over HTTP with the session: the floor under every query. */
+  typename: LatencySummary;
   newest: LatencySummary;
   older: LatencySummary;
+  /** The web client's chat list (`conversations(first: 50)`), for a viewer of every seeded conversation. */
+  conversations: LatencySummary;
   messagesRead: number;
 }
 
-export interface DeliveryResult extends LatencySummary {
-  lost: number;
-  duplicates: number;
-}
-
-export type JobResult = LiveRun | HoldResult | HistoryResult | DeliveryResult | null;
+export type JobResult = LiveRun | HoldResult | HistoryResult | null;

@@ -1,11 +1,17 @@
+import { Agent, request } from 'node:http';
+import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { EventsSubscription, SendMessageMutation } from '../../web/src/lib/graphql/documents.ts';
 import type { Account } from './protocol.ts';
+
+/** Where a message goes: a person (a direct conversation) or a conversation by id (a group). */
+export type SendTarget = { to: string } | { conversationId: string };
 
 /** One person's connection to a chat server under test, whatever its protocol. */
 export interface Endpoint {
   /** Resolves true once the server accepted it (at once where the protocol has no acknowledgement). */
-  send(to: string, body: string, clientId: string): Promise<boolean>;
+  send(target: SendTarget, body: string, clientId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -32,18 +38,28 @@ const closed = (socket: WebSocket) =>
     socket.close();
   });
 
-const SEND =
-  'mutation ($t: String!, $b: String!, $c: String) { sendMessage(to: $t, body: $b, clientId: $c) { id } }';
-const MESSAGE_ADDED = 'subscription ($p: String!) { messageAdded(peer: $p) { body sender { username } } }';
-const INBOX = 'subscription { inbox { id } }';
+// The web client's own documents, so that the server parses, validates and executes what it would.
+const SEND = print(SendMessageMutation);
+const EVENTS = print(EventsSubscription);
 
-export async function graphqlClient(wsUrl: string, me: Account): Promise<Client> {
+const wsUrlOf = (baseUrl: string) => `${baseUrl.replace(/^http/, 'ws')}/graphql`;
+
+const sendVariables = (target: SendTarget, body: string, clientId: string) => ({
+  conversationId: 'conversationId' in target ? target.conversationId : null,
+  to: 'to' in target ? target.to : null,
+  body,
+  clientId,
+});
+
+export async function graphqlClient(baseUrl: string, me: Account): Promise<Client> {
   const client = createClient({
-    url: wsUrl,
+    url: wsUrlOf(baseUrl),
     webSocketImpl: WebSocket,
     connectionParams: { authToken: me.token },
     lazy: false,
     retryAttempts: 0,
+    // A socket that closes is seen through 'closed' below and counted by the caller, not printed.
+    onNonLazyError: () => undefined,
   });
   await new Promise<void>((resolve, reject) => {
     client.on('connected', () => resolve());
@@ -52,19 +68,15 @@ export async function graphqlClient(wsUrl: string, me: Account): Promise<Client>
   return client;
 }
 
-/** Subscribes to the conversation with `peer` and hands on what `peer` sends. */
-export function subscribeToPeer(
-  client: Client,
-  me: Account,
-  peer: string,
-  receive: Receive,
-  errors: ErrorCount,
-) {
-  client.subscribe<{ messageAdded: { body: string; sender: { username: string } } }>(
-    { query: MESSAGE_ADDED, variables: { p: peer } },
+/** What the web client holds on its socket: one `events` stream; hands on the messages others send. */
+export function subscribeToEvents(client: Client, me: Account, receive: Receive, errors: ErrorCount) {
+  client.subscribe<{
+    events: { __typename: string; message?: { body: string; sender: { username: string } } };
+  }>(
+    { query: EVENTS, variables: { after: null } },
     {
       next: ({ data }) => {
-        const message = data?.messageAdded;
+        const message = data?.events.message;
         if (message && message.sender.username !== me.username) receive(message.body);
       },
       error: () => errors.count++,
@@ -73,24 +85,11 @@ export function subscribeToPeer(
   );
 }
 
-/** The web client's other subscription: unread marks for every conversation. */
-export function subscribeToInbox(client: Client, errors: ErrorCount) {
-  client.subscribe(
-    { query: INBOX },
-    { next: () => undefined, error: () => errors.count++, complete: () => undefined },
-  );
-}
-
-export function sendOverGraphQL(
-  client: Client,
-  to: string,
-  body: string,
-  clientId: string,
-): Promise<boolean> {
-  return new Promise((resolve) => {
+function sendOverSocket(client: Client, target: SendTarget, body: string, clientId: string) {
+  return new Promise<boolean>((resolve) => {
     let ok = false;
     client.subscribe(
-      { query: SEND, variables: { t: to, b: body, c: clientId } },
+      { query: SEND, variables: sendVariables(target, body, clientId) },
       {
         next: ({ errors }) => void (ok = !errors),
         error: () => resolve(false),
@@ -100,19 +99,99 @@ export function sendOverGraphQL(
   });
 }
 
-/** GraphQL: `messageAdded(peer)` and `sendMessage`, both over the person's one graphql-ws socket. */
-export async function graphqlEndpoint(
-  wsUrl: string,
+/**
+ * A GraphQL request over HTTP/1.1 with the session cookie, as a browser makes
+ * it: on `agent`'s kept-alive connections. `node:http` rather than `fetch`,
+ * whose per-request cost would be the generator's, not the server's.
+ */
+export function postGraphQL(
+  agent: Agent,
+  baseUrl: string,
   me: Account,
-  peer: string,
+  payload: { query: string; operationName?: string; variables?: Record<string, unknown> },
+): Promise<{ status: number; data?: Record<string, unknown>; errors?: unknown }> {
+  const body = JSON.stringify(payload);
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      `${baseUrl}/graphql`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          cookie: `sessionid=${me.token}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          try {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString()) as {
+              data?: Record<string, unknown>;
+              errors?: unknown;
+            };
+            resolve({ status: response.statusCode ?? 0, ...parsed });
+          } catch {
+            reject(new Error(`not JSON (HTTP ${response.statusCode})`));
+          }
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** A browser's connections to one origin: kept alive, at most six. */
+export const browserAgent = () => new Agent({ keepAlive: true, maxSockets: 6 });
+
+/** As the web client sends: a POST to /graphql with the session cookie, looked up on each request. */
+async function sendOverHttp(
+  agent: Agent,
+  baseUrl: string,
+  me: Account,
+  target: SendTarget,
+  body: string,
+  clientId: string,
+) {
+  try {
+    const result = await postGraphQL(agent, baseUrl, me, {
+      operationName: 'SendMessage',
+      query: SEND,
+      variables: sendVariables(target, body, clientId),
+    });
+    return result.status === 200 && !result.errors && Boolean(result.data);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The chat server's GraphQL: `events` on the person's one graphql-ws socket, and
+ * `sendMessage` over HTTP (`via: 'http'`, the web client's way) or on that socket.
+ */
+export async function graphqlEndpoint(
+  baseUrl: string,
+  me: Account,
+  via: 'http' | 'socket',
   receive: Receive,
   errors: ErrorCount,
 ): Promise<Endpoint> {
-  const client = await graphqlClient(wsUrl, me);
-  subscribeToPeer(client, me, peer, receive, errors);
+  const client = await graphqlClient(baseUrl, me);
+  subscribeToEvents(client, me, receive, errors);
+  const agent = browserAgent();
   return {
-    send: (to, body, clientId) => sendOverGraphQL(client, to, body, clientId),
-    close: () => client.dispose() as Promise<void>,
+    send: (target, body, clientId) =>
+      via === 'http'
+        ? sendOverHttp(agent, baseUrl, me, target, body, clientId)
+        : sendOverSocket(client, target, body, clientId),
+    close: async () => {
+      agent.destroy();
+      await client.dispose();
+    },
   };
 }
 
@@ -134,7 +213,7 @@ export async function compatEndpoint(
     else if (frame.message !== undefined && frame.sender !== me.username) receive(frame.message);
   });
   return {
-    send: (_to, body) => {
+    send: (_target, body) => {
       socket.send(JSON.stringify({ message: body }));
       return Promise.resolve(true);
     },
@@ -148,8 +227,9 @@ export async function relayEndpoint(relayUrl: string, me: Account, receive: Rece
   await opened(socket);
   socket.on('message', (data: Buffer) => receive((JSON.parse(data.toString()) as { body: string }).body));
   return {
-    send: (to, body) => {
-      socket.send(JSON.stringify({ to, body }));
+    send: (target, body) => {
+      if (!('to' in target)) throw new Error('the reference relays know people, not groups');
+      socket.send(JSON.stringify({ to: target.to, body }));
       return Promise.resolve(true);
     },
     close: () => closed(socket),

@@ -110,8 +110,8 @@ describe('layout (why 3, 8)', () => {
         await box(alice.page, '.main'),
       ];
       await openConversation(alice, bob.username);
-      await send(alice, `a long message ${'that goes on and on '.repeat(40)}`);
-      await alice.page.locator('[data-state="sent"]').waitFor();
+      await send(alice, `a long message at ${width} px ${'that goes on and on '.repeat(40)}`);
+      await alice.page.locator('[data-state="sent"]', { hasText: `at ${width} px` }).waitFor();
       const open = [
         await box(alice.page, '.chat'),
         await box(alice.page, '.sidebar'),
@@ -272,8 +272,17 @@ describe('accessibility (why 7)', () => {
       )
       .toBe('hello');
     await page.locator('.body', { hasText: 'old 00' }).waitFor();
-    // Scrolled up: a way back to the newest; and your own message comes into view when you send.
+    // Scrolled up: a way back to the newest; and your own message comes into view when you send
+    // (once the last Page Up has finished scrolling: Chromium animates it).
     await page.getByRole('button', { name: '↓ Latest' }).waitFor();
+    let offset = -1;
+    await expect
+      .poll(async () => {
+        const [before, now] = [offset, await page.locator('ol.messages').evaluate((list) => list.scrollTop)];
+        offset = now;
+        return now === before;
+      })
+      .toBe(true);
     await send(alice, 'back to the present');
     const inView = () =>
       page.locator('.bubble', { hasText: 'back to the present' }).evaluate((bubble) => {
