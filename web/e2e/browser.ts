@@ -30,8 +30,10 @@ export function launchBrowser(): Promise<Browser> {
 type Viewport = { width: number; height: number };
 
 /** For one test file: the real server serving the built client, a browser, and people who sign up in it. */
-export function useWebApp() {
-  const harness = useTestServer({ env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist') } });
+export function useWebApp(options: { env?: Record<string, string> } = {}) {
+  const harness = useTestServer({
+    env: { WEB_DIST_DIR: resolve(import.meta.dirname, '../dist'), ...options.env },
+  });
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await launchBrowser();

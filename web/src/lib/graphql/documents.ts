@@ -31,6 +31,13 @@ const MessageFields = graphql(`
   }
 `);
 
+const PresenceFields = graphql(`
+  fragment PresenceFields on Presence {
+    online
+    lastSeenAt
+  }
+`);
+
 const SummaryFields = graphql(
   `
     fragment SummaryFields on Conversation {
@@ -41,6 +48,9 @@ const SummaryFields = graphql(
         user {
           id
           username
+          presence {
+            ...PresenceFields
+          }
         }
         role
         lastReadMessageId
@@ -53,7 +63,7 @@ const SummaryFields = graphql(
       updatedAt
     }
   `,
-  [MessageFields],
+  [MessageFields, PresenceFields],
 );
 
 export const MeQuery = graphql(`
@@ -259,11 +269,85 @@ export const EventsSubscription = graphql(
             ...SummaryFields
           }
         }
+        ... on TypingEvent {
+          conversation {
+            id
+          }
+          user {
+            id
+            username
+          }
+          typing
+        }
+        ... on PresenceEvent {
+          user {
+            id
+            username
+          }
+          presence {
+            ...PresenceFields
+          }
+        }
       }
     }
   `,
-  [MessageFields, SummaryFields],
+  [MessageFields, SummaryFields, PresenceFields],
 );
+
+export const SetTypingMutation = graphql(`
+  mutation SetTyping($conversationId: ID!, $typing: Boolean!) {
+    setTyping(conversationId: $conversationId, typing: $typing)
+  }
+`);
+
+const SettingsFields = graphql(`
+  fragment SettingsFields on Settings {
+    sharePresence
+    shareReadReceipts
+  }
+`);
+
+/** The viewer's privacy: their settings and the people they blocked. */
+export const PrivacyQuery = graphql(
+  `
+    query Privacy {
+      me {
+        id
+        settings {
+          ...SettingsFields
+        }
+      }
+      blockedUsers {
+        id
+        username
+      }
+    }
+  `,
+  [SettingsFields],
+);
+
+export const UpdateSettingsMutation = graphql(
+  `
+    mutation UpdateSettings($sharePresence: Boolean, $shareReadReceipts: Boolean) {
+      updateSettings(sharePresence: $sharePresence, shareReadReceipts: $shareReadReceipts) {
+        ...SettingsFields
+      }
+    }
+  `,
+  [SettingsFields],
+);
+
+export const BlockMutation = graphql(`
+  mutation Block($username: String!) {
+    block(username: $username)
+  }
+`);
+
+export const UnblockMutation = graphql(`
+  mutation Unblock($username: String!) {
+    unblock(username: $username)
+  }
+`);
 
 export const LoginMutation = graphql(`
   mutation Login($username: String!, $password: String!) {
@@ -299,3 +383,6 @@ export type MessagePage = NonNullable<
 >['messages'];
 export type ChatEvent = ResultOf<typeof EventsSubscription>['events'];
 export type ConversationKind = ConversationSummary['kind'];
+/** Whether someone is online, or when they last were; null when either side hides it. */
+export type Presence = ResultOf<typeof PresenceFields>;
+export type Settings = ResultOf<typeof SettingsFields>;

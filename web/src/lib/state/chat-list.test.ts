@@ -33,9 +33,11 @@ const summary = (
   kind: id === 'g' ? 'GROUP' : 'DIRECT',
   title: id === 'g' ? 'Team' : `peer-${id}`,
   members: [
-    { user: me, role: 'OWNER', lastReadMessageId: read },
-    { user: bob, role: 'MEMBER', lastReadMessageId: null },
-    ...(id === 'g' ? [{ user: carol, role: 'MEMBER' as const, lastReadMessageId: '1' }] : []),
+    { user: { ...me, presence: null }, role: 'OWNER', lastReadMessageId: read },
+    { user: { ...bob, presence: null }, role: 'MEMBER', lastReadMessageId: null },
+    ...(id === 'g'
+      ? [{ user: { ...carol, presence: null }, role: 'MEMBER' as const, lastReadMessageId: '1' }]
+      : []),
   ],
   lastMessage: message(last, id),
   unreadCount,

@@ -11,6 +11,7 @@ import {
   RemoveMemberMutation,
   RenameConversationMutation,
   SendMessageMutation,
+  SetTypingMutation,
   type ChatEvent,
   type ConversationSummary,
   type Message,
@@ -28,7 +29,10 @@ import {
   type SendResult,
 } from './outbox.svelte.ts';
 import { People } from './people.svelte.ts';
+import { PresenceBook } from './presence.svelte.ts';
+import { Privacy } from './privacy.svelte.ts';
 import { atOrAfter } from './receipts.ts';
+import { TypingBook } from './typing.svelte.ts';
 
 /** What a group action answers: null when it worked, else why not, in words. */
 export type ActionResult = string | null;
@@ -56,6 +60,10 @@ export class ChatApp {
   readonly people: People;
   readonly list = new ChatList();
   readonly events: EventStream;
+  readonly typing = new TypingBook();
+  readonly presence = new PresenceBook();
+  /** Settings and blocks change what the server shows: the list is loaded again after a change. */
+  readonly privacy: Privacy;
   #me = $state<User | null>(null);
   #conversation = $state<Conversation | null>(null);
   #notice = $state<string | null>(null);
@@ -76,6 +84,7 @@ export class ChatApp {
     private readonly outboxStore: (userId: string) => OutboxStore = localOutboxStore,
   ) {
     this.people = new People(transport.urql);
+    this.privacy = new Privacy(transport.urql, () => void this.#refresh());
     this.events = new EventStream(
       (after, onEvent) => {
         const subscription = transport.urql
@@ -152,6 +161,8 @@ export class ChatApp {
       }),
     );
     this.#tabs = tabs;
+    this.#stops.push(() => this.typing.stop());
+    void this.privacy.load();
     // Subscribe before reading the list, so nothing that happens in between is lost.
     this.events.start();
     await this.#refresh();
@@ -177,6 +188,7 @@ export class ChatApp {
       page.edges.map((edge) => edge.node),
       page.pageInfo,
     );
+    this.presence.forget();
     const open = this.#conversation?.id;
     if (open && !this.list.get(open)) void this.#fetchSummary(open);
   }
@@ -222,6 +234,11 @@ export class ChatApp {
         return void this.#fetchSummary(event.conversation.id);
       case 'ConversationEvent':
         return this.list.upsert(event.conversation);
+      case 'TypingEvent':
+        if (event.user.id !== me.id) this.typing.onEvent(event.conversation.id, event.user, event.typing);
+        return;
+      case 'PresenceEvent':
+        return this.presence.onEvent(event.user.id, event.presence);
     }
   }
 
@@ -335,6 +352,11 @@ export class ChatApp {
     const conversation = new Conversation(this.transport.urql, me, target, this.#outbox!, readUpTo);
     this.#conversation = conversation;
     void conversation.load().then(() => this.#markRead());
+  }
+
+  /** Tells the others in a conversation whether I am typing; a lost one lapses on its own, so failures are ignored. */
+  async setTyping(conversationId: string, typing: boolean) {
+    await this.transport.urql.mutation(SetTypingMutation, { conversationId, typing }).toPromise();
   }
 
   /** A people search of its own, for picking group members. */

@@ -3,7 +3,7 @@ import type { Member } from '../graphql/documents.ts';
 import { atOrAfter, receiptOf } from './receipts.ts';
 
 const member = (id: string, username: string, lastReadMessageId: string | null): Member => ({
-  user: { id, username },
+  user: { id, username, presence: null },
   role: id === '1' ? 'OWNER' : 'MEMBER',
   lastReadMessageId,
 });
