@@ -211,6 +211,7 @@ function heldTable(results: Results): string {
     [
       'sockets',
       'connect all (ms)',
+      'connect retries',
       'RSS growth (MiB)',
       'KiB/socket (RSS)',
       'KiB/socket (heap)',
