@@ -84,7 +84,9 @@ export function createRedisBus(redisUrl: string, namespace: string, log: Logger)
     commandTimeout: 1_000,
     enableAutoPipelining: true,
   });
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // No ready check: its INFO can race the SUBSCRIBEs issued while connecting and fail with
+  // "Connection in subscriber mode" as an unhandled rejection (ioredis #2037).
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: false });
   for (const [name, client] of [
     ['publisher', publisher],
     ['subscriber', subscriber],
