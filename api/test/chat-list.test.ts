@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gql, signup, Subscription, type TestUser } from './support/clients.ts';
+import { gql, Subscription, type TestUser, signupMany } from './support/clients.ts';
 import {
   createGroup,
   errorCode,
@@ -14,8 +14,6 @@ import { waitUntil } from './support/waits.ts';
 
 const harness = useTestServer();
 
-const people = (count: number) => Promise.all(Array.from({ length: count }, () => signup(harness.server)));
-
 /** Sends, then waits for the clock to pass the message's millisecond so the next one sorts strictly after. */
 async function sendInTurn(...args: Parameters<typeof send>): Promise<EventMessage> {
   const message = await send(...args);
@@ -28,7 +26,7 @@ const titles = async (viewer: TestUser) =>
 
 describe('the chat list', () => {
   it('orders conversations by their last message, newest first, with the last message and unread count', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
     await sendInTurn(harness.server, bob, alice, 'from bob');
     const group = await createGroup(harness.server, carol, 'Book club', [alice, bob]);
     await sendInTurn(harness.server, carol, group.id, 'in the club');
@@ -47,7 +45,7 @@ describe('the chat list', () => {
   });
 
   it('pages with first and after, missing nothing and repeating nothing', async () => {
-    const [alice, ...others] = (await people(6)) as [TestUser, ...TestUser[]];
+    const [alice, ...others] = (await signupMany(harness.server, 6)) as [TestUser, ...TestUser[]];
     for (const other of others) await sendInTurn(harness.server, other, alice, `hi from ${other.username}`);
     const newestFirst = others.map((other) => other.username).reverse();
     expect(await titles(alice)).toEqual(newestFirst);
@@ -74,7 +72,7 @@ describe('the chat list', () => {
   });
 
   it('lists a direct conversation only once it has a message: subscribing or reading history adds nothing', async () => {
-    const [alice, bob] = (await people(2)) as [TestUser, TestUser];
+    const [alice, bob] = (await signupMany(harness.server, 2)) as [TestUser, TestUser];
     const client = await harness.openClient(alice);
     const watching = new Subscription<unknown>(
       client,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connected, signup, Subscription, wsClient, type TestUser } from './support/clients.ts';
+import { connected, signup, Subscription, wsClient, type TestUser, signupMany } from './support/clients.ts';
 import {
   createGroup,
   removeMember,
@@ -54,8 +54,6 @@ const harness = {
   },
 };
 
-const people = (count: number) => Promise.all(Array.from({ length: count }, () => signup(server)));
-
 /** The conversation's message ids in seq order, as stored. */
 async function storedOrder(conversationId: string): Promise<string[]> {
   const { rows } = await sql.query('SELECT id::text FROM messages WHERE conversation_id = $1 ORDER BY seq', [
@@ -71,7 +69,7 @@ const readiness = async () => (await fetch(`${server.url}/readyz`)).status;
 
 describe('events: one stream of every conversation', () => {
   it('delivers 20 concurrent senders’ messages to every member once each, in commit order', async () => {
-    const [owner, ...senders] = (await people(21)) as [TestUser, ...TestUser[]];
+    const [owner, ...senders] = (await signupMany(server, 21)) as [TestUser, ...TestUser[]];
     const group = await createGroup(server, owner, 'Twenty', senders);
     const members = [owner, ...senders];
     const streams = await Promise.all(members.map((user) => openEvents(harness, user, pinger)));
@@ -102,7 +100,7 @@ describe('events: one stream of every conversation', () => {
   }, 60_000);
 
   it('resumes after a disconnect: every message missed in every conversation once, Redis cut meanwhile, then live', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(server, 3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(server, alice, 'Resume', [bob, carol]);
     const stream = await openEvents(harness, alice, pinger);
     await send(server, bob, alice, 'seen direct');
@@ -146,7 +144,7 @@ describe('events: one stream of every conversation', () => {
   }, 60_000);
 
   it('resumes from the cursor of a message sent over HTTP', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(server, 3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(server, alice, 'From HTTP', [bob, carol]);
     await send(server, bob, group.id, 'before');
     await send(server, carol, alice, 'before, elsewhere');
@@ -170,7 +168,7 @@ describe('events: one stream of every conversation', () => {
   });
 
   it('a removed member’s open messageAdded and events streams carry nothing after the removal, even when Redis reconnects', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(server, 3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(server, alice, 'Old API', [bob, carol]);
     const known = await send(server, bob, group.id, 'known');
     const client = await harness.openClient(carol);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gql, signup, Subscription, type TestUser } from './support/clients.ts';
+import { gql, signup, Subscription, type TestUser, signupMany } from './support/clients.ts';
 import {
   addMembers,
   conversationById,
@@ -33,10 +33,8 @@ beforeAll(async () => {
   harness.defer(() => sql.end());
 });
 
-const people = (count: number) => Promise.all(Array.from({ length: count }, () => signup(harness.server)));
-
 async function trio(): Promise<{ alice: TestUser; bob: TestUser; carol: TestUser; id: string }> {
-  const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+  const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
   const group = await createGroup(harness.server, alice, 'Trio', [bob, carol]);
   return { alice, bob, carol, id: group.id };
 }
@@ -54,7 +52,7 @@ async function refusedWithoutChange(
 
 describe('creating groups', () => {
   it('creates a group of 3 with the creator as owner, and delivers a message to every member once', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(harness.server, alice, '  Weekend plans  ', [bob, carol, bob, alice]);
     expect(group).toMatchObject({ kind: 'GROUP', title: 'Weekend plans' });
     expect(group.members.map((member) => [member.user.username, member.role]).sort()).toEqual(
@@ -76,7 +74,7 @@ describe('creating groups', () => {
   });
 
   it(`creates a group of MAX_GROUP_MEMBERS (${MAX_GROUP_MEMBERS}) and refuses one more, at creation and by adding`, async () => {
-    const everyone = await people(MAX_GROUP_MEMBERS + 1);
+    const everyone = await signupMany(harness.server, MAX_GROUP_MEMBERS + 1);
     const [owner, ...others] = everyone as [TestUser, ...TestUser[]];
     const tooMany = await createGroupRaw(
       harness.server,
@@ -102,7 +100,7 @@ describe('creating groups', () => {
   });
 
   it('takes a title of 1 to 100 characters and refuses the rest, creating nothing', async () => {
-    const [alice, bob] = (await people(2)) as [TestUser, TestUser];
+    const [alice, bob] = (await signupMany(harness.server, 2)) as [TestUser, TestUser];
     const count = async () =>
       (await sql.query("SELECT count(*)::int AS n FROM conversations WHERE kind = 'GROUP'")).rows[0]
         .n as number;
@@ -130,7 +128,7 @@ describe('creating groups', () => {
 describe('permissions', () => {
   it('lets any member add people', async () => {
     const { alice, bob, id } = await trio();
-    const [dave] = (await people(1)) as [TestUser];
+    const [dave] = (await signupMany(harness.server, 1)) as [TestUser];
     const result = await addMembers(harness.server, bob, id, [dave]);
     expect(result.errors).toBeUndefined();
     expect(result.data!.addMembers.members.map((member) => member.user.username)).toContain(dave.username);
@@ -163,7 +161,12 @@ describe('permissions', () => {
   });
 
   it('makes the longest-standing member owner when the owner leaves', async () => {
-    const [alice, bob, carol, dave] = (await people(4)) as [TestUser, TestUser, TestUser, TestUser];
+    const [alice, bob, carol, dave] = (await signupMany(harness.server, 4)) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
     const group = await createGroup(harness.server, alice, 'Succession', [bob]);
     // Joined later, and added first in the list: order of joining decides, not order of naming.
     await sql.query(
@@ -192,7 +195,7 @@ describe('permissions', () => {
 
   it('writes membership changes and renames as SYSTEM lines, in seq order with the messages', async () => {
     const { alice, bob, carol, id } = await trio();
-    const [dave] = (await people(1)) as [TestUser];
+    const [dave] = (await signupMany(harness.server, 1)) as [TestUser];
     await send(harness.server, bob, id, 'first');
     await addMembers(harness.server, alice, id, [dave]);
     await send(harness.server, dave, id, 'second');
@@ -221,7 +224,7 @@ describe('permissions', () => {
 describe('non-members', () => {
   it('get nothing: null by id, NOT_FOUND for sends, marks, adds, removes, renames and subscriptions', async () => {
     const { alice, id } = await trio();
-    const [eve] = (await people(1)) as [TestUser];
+    const [eve] = (await signupMany(harness.server, 1)) as [TestUser];
     const hello = await send(harness.server, alice, id, 'members only');
     expect(await conversationById(harness.server, eve, id)).toBeNull();
     await refusedWithoutChange(id, 'NOT_FOUND', () => sendInto(harness.server, eve, id, 'let me in'));

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gql, signup, type TestUser } from './support/clients.ts';
+import { gql, signup, type TestUser, signupMany } from './support/clients.ts';
 import {
   addMembers,
   conversationById,
@@ -26,8 +26,6 @@ beforeAll(async () => {
   harness.defer(() => sql.end());
 });
 
-const people = (count: number) => Promise.all(Array.from({ length: count }, () => signup(harness.server)));
-
 /** A fresh query, as a reload or another device makes it. */
 const view = async (viewer: TestUser, id: string) => (await conversationById(harness.server, viewer, id))!;
 
@@ -49,7 +47,7 @@ async function setShareReadReceipts(user: TestUser, share: boolean) {
 
 describe('unread counts', () => {
   it('starts someone added to a group with nothing unread, though they see the whole history', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(harness.server, alice, 'Book club', [bob]);
     for (const body of ['one', 'two', 'three']) await send(harness.server, bob, group.id, body);
     await addMembers(harness.server, alice, group.id, [carol]);
@@ -65,7 +63,7 @@ describe('unread counts', () => {
   });
 
   it('counts text messages from others after the read position, kept on the server', async () => {
-    const [alice, bob] = (await people(2)) as [TestUser, TestUser];
+    const [alice, bob] = (await signupMany(harness.server, 2)) as [TestUser, TestUser];
     const first = await send(harness.server, bob, alice, 'one');
     const second = await send(harness.server, bob, alice, 'two');
     const third = await send(harness.server, bob, alice, 'three');
@@ -95,7 +93,7 @@ describe('unread counts', () => {
   });
 
   it('leaves SYSTEM lines out of the count', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
     const group = await createGroup(harness.server, alice, 'Counting', [bob]);
     await addMembers(harness.server, alice, group.id, [carol]);
     expect(await view(bob, group.id)).toMatchObject({ unreadCount: 0 });
@@ -107,7 +105,7 @@ describe('unread counts', () => {
   });
 
   it('refuses a mark with a message of another conversation, changing nothing', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
     const mine = await send(harness.server, bob, alice, 'ours');
     const theirs = await send(harness.server, carol, bob, 'not yours');
     expect(errorCode(await markRead(harness.server, alice, mine.conversation.id, theirs.id))).toBe(
@@ -122,7 +120,7 @@ describe('unread counts', () => {
 
 describe('read receipts', () => {
   it('reach the other member and the reader’s other tab as ReadEvents, and show in members', async () => {
-    const [alice, bob] = (await people(2)) as [TestUser, TestUser];
+    const [alice, bob] = (await signupMany(harness.server, 2)) as [TestUser, TestUser];
     const hello = await send(harness.server, bob, alice, 'hello');
     const id = hello.conversation.id;
     const bobSees = await openEvents(harness, bob, pinger);
@@ -150,7 +148,7 @@ describe('read receipts', () => {
 
   for (const privateSide of ['reader', 'writer'] as const) {
     it(`stay private both ways when the ${privateSide} turns them off; unread counts still work`, async () => {
-      const [reader, writer] = (await people(2)) as [TestUser, TestUser];
+      const [reader, writer] = (await signupMany(harness.server, 2)) as [TestUser, TestUser];
       await setShareReadReceipts(privateSide === 'reader' ? reader : writer, false);
       const hello = await send(harness.server, writer, reader, 'hello');
       const id = hello.conversation.id;
@@ -185,7 +183,7 @@ describe('read receipts', () => {
   }
 
   it('in a group, hide only the private member’s position and theirs of others', async () => {
-    const [alice, bob, carol] = (await people(3)) as [TestUser, TestUser, TestUser];
+    const [alice, bob, carol] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
     await setShareReadReceipts(carol, false);
     const group = await createGroup(harness.server, alice, 'Receipts', [bob, carol]);
     const hello = await send(harness.server, alice, group.id, 'hello');

@@ -50,6 +50,10 @@ export async function signup(server: Pick<TestServer, 'url'>, username = uniqueN
   return { ...result.data.signup.user, token: result.data.signup.token };
 }
 
+/** `count` new people at once. */
+export const signupMany = (server: Pick<TestServer, 'url'>, count: number) =>
+  Promise.all(Array.from({ length: count }, () => signup(server)));
+
 export const MESSAGE_FIELDS = 'id body clientId createdAt sender { id username } receiver { id username }';
 
 export interface WireMessage {
