@@ -14,7 +14,7 @@ REDIS_HOST=${BENCH_REDIS_HOST:-127.0.0.1}
 DB=chat_ceilings_$$
 CLIENTS=${CLIENTS:-8}
 psql -q "$SERVER_URL" -c "CREATE DATABASE $DB"
-trap 'psql -q "$SERVER_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
+trap 'rm -rf "${SCRIPTS:-}"; psql -q "$SERVER_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 DB_URL="${SERVER_URL%/*}/$DB"
 DATABASE_URL="$DB_URL" npx tsx api/src/scripts/migrate.ts >/dev/null
 psql -q "$DB_URL" <<'SQL'
@@ -30,11 +30,29 @@ INSERT INTO conversations (id, kind, title) VALUES (1001, 'GROUP', 'one group of
 INSERT INTO conversation_members (conversation_id, user_id) SELECT 1001, n FROM generate_series(1, 100) AS n;
 ANALYZE;
 SQL
+# The scripts, put together from one copy of each statement: a direct send's write alone; a send
+# over HTTP (session lookup, write); a send to the one group of 100 (every client to the same
+# group: one conversation's ceiling) with its access check and lock.
+SCRIPTS=$(mktemp -d)
+DIRECT='\set pair random(1, 1000)
+\set side random(0, 1)
+\set sender 2 * :pair - :side
+\set peer 2 * :pair - 1 + :side
+\set conversation :pair
+\set client random(1, 1000000000000000)'
+GROUP='\set sender random(1, 100)
+\set peer 0
+\set conversation 1001
+\set client random(1, 1000000000000000)'
+C=bench/ceilings
+{ echo "$DIRECT"; cat $C/write.sql; } >"$SCRIPTS/write.sql"
+{ echo "$DIRECT"; cat $C/lookup.sql $C/write.sql; } >"$SCRIPTS/http-send.sql"
+{ echo "$GROUP"; cat $C/lookup.sql $C/group-access.sql $C/write.sql; echo 'COMMIT;'; } >"$SCRIPTS/group-send.sql"
 # Unreported: fills the caches and grows the WAL, so that the first measured script is not the cold one.
-pgbench -n -M prepared -c "$CLIENTS" -j 2 -T 5 -f bench/ceilings/write.sql "$DB_URL" >/dev/null
+pgbench -n -M prepared -c "$CLIENTS" -j 2 -T 5 -f "$SCRIPTS/write.sql" "$DB_URL" >/dev/null
 for script in write http-send group-send; do
-  echo "== pgbench: $script.sql, $CLIENTS clients, 20 s, prepared statements"
-  pgbench -n -M prepared -c "$CLIENTS" -j 2 -T 20 -f "bench/ceilings/$script.sql" "$DB_URL" |
+  echo "== pgbench: $script, $CLIENTS clients, 20 s, prepared statements"
+  pgbench -n -M prepared -c "$CLIENTS" -j 2 -T 20 -f "$SCRIPTS/$script.sql" "$DB_URL" |
     grep -E "^(number of transactions actually processed|latency average|tps)"
 done
 
@@ -45,7 +63,7 @@ echo "== redis-benchmark: PUBLISH of a 500-byte message to a channel with one su
 CHANNEL="chat-ceilings-$$:user:1"
 redis-cli -h "$REDIS_HOST" subscribe "$CHANNEL" >/dev/null &
 SUBSCRIBER=$!
-trap 'kill $SUBSCRIBER 2>/dev/null; psql -q "$SERVER_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
+trap 'kill $SUBSCRIBER 2>/dev/null; rm -rf "$SCRIPTS"; psql -q "$SERVER_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 sleep 0.5
 PAYLOAD=$(head -c 500 /dev/zero | tr '\0' 'm')
 for pipeline in 1 16; do

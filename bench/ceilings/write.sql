@@ -1,15 +1,12 @@
--- One send's write, as api/src/services/messages.ts `writeMessage` runs it for a direct conversation.
-\set pair random(1, 1000)
-\set side random(0, 1)
-\set sender 2 * :pair - :side
-\set peer 2 * :pair - 1 + :side
-\set client random(1, 1000000000000000)
+-- One send's write, as api/src/services/messages.ts `writeMessage` runs it, for :sender into
+-- :conversation (:peer is a direct conversation's other person; 0 in a group). run.sh puts
+-- the variables and, for the other scripts, the statements around it.
 WITH bumped AS (
   UPDATE conversations
   SET last_seq = last_seq + 1, last_message_at = GREATEST(clock_timestamp(), last_message_at)
-  WHERE id = :pair
+  WHERE id = :conversation
     AND (NOT true OR EXISTS (
-      SELECT 1 FROM conversation_members WHERE conversation_id = :pair AND user_id = :sender))
+      SELECT 1 FROM conversation_members WHERE conversation_id = :conversation AND user_id = :sender))
     AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = :sender AND client_id = 'c' || :client)
     AND NOT EXISTS (
       SELECT 1 FROM blocks
@@ -25,5 +22,5 @@ WITH bumped AS (
   WHERE inserted.kind = 'TEXT' AND m.conversation_id = inserted.conversation_id AND m.user_id = inserted.sender_id
 )
 SELECT id, conversation_id, seq, kind, sender_id, body, client_id, created_at,
-       ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = :pair) AS member_ids
+       ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = :conversation) AS member_ids
 FROM inserted;
