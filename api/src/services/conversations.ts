@@ -188,7 +188,7 @@ export class ConversationService {
     return found;
   }
 
-  async tryAccess(viewer: UserRef, id: string): Promise<ConversationRef | null> {
+  private async tryAccess(viewer: UserRef, id: string): Promise<ConversationRef | null> {
     if (!/^\d{1,9}$/.test(id)) return null;
     const [row] = await this.db.$queryRaw<Array<{ kind: ConversationKind; peerId: number | null }>>`
       SELECT c.kind, (SELECT o.user_id FROM conversation_members o

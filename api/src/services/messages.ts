@@ -438,9 +438,13 @@ export class MessageService {
     limit: number,
     onlyConversation?: number,
   ): Promise<MessageView[]> {
-    const rows = await this.db.$queryRaw<Array<MessageRow & { kindOf: 'DIRECT' | 'GROUP' }>>`
+    const rows = await this.db.$queryRaw<
+      Array<MessageRow & { kindOf: 'DIRECT' | 'GROUP'; peerId: number | null }>
+    >`
       SELECT x.id, x.conversation_id AS "conversationId", x.seq, x.kind, x.sender_id AS "senderId", x.body,
-             x.client_id AS "clientId", x.created_at AS "createdAt", c.kind AS "kindOf"
+             x.client_id AS "clientId", x.created_at AS "createdAt", c.kind AS "kindOf",
+             (SELECT o.user_id FROM conversation_members o
+              WHERE c.kind = 'DIRECT' AND o.conversation_id = c.id AND o.user_id <> ${viewer.id}) AS "peerId"
       FROM conversation_members m
       JOIN conversations c ON c.id = m.conversation_id
       JOIN messages x ON x.conversation_id = m.conversation_id
@@ -449,27 +453,20 @@ export class MessageService {
         ${after ? Prisma.sql`AND (x.created_at, x.conversation_id, x.seq) > (${after.createdAt}, ${after.conversationId}, ${after.seq})` : Prisma.empty}
       ORDER BY x.created_at, x.conversation_id, x.seq
       LIMIT ${limit}`;
-    const senders = await this.users.byIds(rows.map((row) => row.senderId));
-    const directPeers = new Map<number, UserRef | null>();
-    for (const row of rows) {
-      if (row.kindOf === 'DIRECT' && row.senderId !== viewer.id)
-        directPeers.set(row.conversationId, senders.get(row.senderId) ?? null);
-    }
-    const peersToFind = rows.filter((row) => row.kindOf === 'DIRECT' && !directPeers.has(row.conversationId));
-    for (const row of peersToFind) {
-      const access = await this.conversations.tryAccess(viewer, String(row.conversationId));
-      directPeers.set(row.conversationId, access?.peer ?? null);
-    }
-    return rows.map(({ kindOf, ...row }) =>
+    // Senders and direct peers in one look-up (cached people cost nothing).
+    const people = await this.users.byIds(
+      rows.flatMap((row) => [row.senderId, ...(row.peerId === null ? [] : [row.peerId])]),
+    );
+    return rows.map(({ kindOf, peerId, ...row }) =>
       toView(
         {
           id: row.conversationId,
           kind: kindOf,
           viewer,
-          peer: kindOf === 'DIRECT' ? (directPeers.get(row.conversationId) ?? null) : null,
+          peer: peerId === null ? null : (people.get(peerId) ?? null),
         },
         row,
-        senders,
+        people,
       ),
     );
   }
