@@ -154,6 +154,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
         {
           idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
           maxAgeMs: config.SESSION_MAX_AGE,
+          cacheTtlMs: config.SESSION_CACHE_TTL,
         },
         (sessionIds) => sockets.closeSessions(sessionIds),
       ),
@@ -172,10 +173,11 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     };
 
     const stopRevocations = await bus.subscribe('sessions:revoked', ({ sessionIds }) =>
-      sockets.closeSessions(sessionIds),
+      services.accounts.revoked(sessionIds),
     );
     // Revocations published while our bus was down are lost: ask PostgreSQL instead.
     const stopRecheck = bus.onResync(() => {
+      services.accounts.forgetCachedSessions();
       sockets
         .closeEndedSessions((sessionIds) => services.accounts.liveSessions(sessionIds))
         .catch((error: unknown) => log.warn({ err: error }, 'could not re-check open sockets’ sessions'));

@@ -56,6 +56,7 @@ const envSchema = z.object({
   SESSION_IDLE_TIMEOUT: duration.prefault('14d'),
   SESSION_MAX_AGE: duration.prefault('30d'),
   SESSION_SWEEP_INTERVAL: duration.prefault('10m'),
+  SESSION_CACHE_TTL: duration.prefault('10s'),
 
   PRESENCE_OFFLINE_GRACE: duration.prefault('30s'),
   PRESENCE_HEARTBEAT: duration.prefault('20s'),

@@ -88,20 +88,28 @@ describe('logout while Redis is down', () => {
     const url = (await database()).url;
     const prefix = uniqueRedisPrefix();
     const proxy = await redisProxy();
+    // Sessions cached for longer than the test: only a revocation can make `two` forget one.
+    const env = { SESSION_CACHE_TTL: '1h' };
     const [one, two] = await Promise.all([
-      server({ databaseUrl: url, redis: { url: testRedisUrl(), prefix } }),
-      server({ databaseUrl: url, redis: { url: proxy.rewrite(testRedisUrl()), prefix } }),
+      server({ databaseUrl: url, redis: { url: testRedisUrl(), prefix }, env }),
+      server({ databaseUrl: url, redis: { url: proxy.rewrite(testRedisUrl()), prefix }, env }),
     ]);
+    const me = async (target: TestServer, user: TestUser) =>
+      (await gql(target, '{ me { username } }', {}, { token: user.token })).data!.me;
     const [alice, bob] = await Promise.all([signup(one), signup(one)]);
     // `two` may still be (re)connecting its subscriber after start (seen under load: a failed
     // ready check); that first connection triggers no resync, so wait until it is on the bus.
     await vi.waitFor(async () => expect((await readiness(two)).pubsub).toBe('ok'), { timeout: 10_000 });
     const bobClient = await openClient(two, bob);
+    expect(await me(two, bob)).toEqual({ username: bob.username });
     const bobClosed = closeCode(bobClient, 5_000);
     await gql(one, 'mutation { logout }', {}, { token: bob.token });
     expect(await bobClosed).toBe(4403);
+    // The revocation that closed the socket also took the session out of `two`'s cache.
+    expect(await me(two, bob)).toBeNull();
 
     const client = await openClient(two, alice);
+    expect(await me(two, alice)).toEqual({ username: alice.username });
     let closedWith: number | undefined;
     client.on('closed', (event) => (closedWith = (event as { code: number }).code));
 
@@ -111,13 +119,17 @@ describe('logout while Redis is down', () => {
         timeout: 10_000,
       });
       await gql(one, 'mutation { logout }', {}, { token: alice.token });
-      // The revocation went out on the bus while `two` was off it: its socket is still open.
-      expect((await gql(one, '{ me { id } }', {}, { token: alice.token })).data!.me).toBeNull();
+      // The revocation went out on the bus while `two` was off it: its socket is still open, but
+      // `two` does not trust its cache while it cannot hear revocations.
+      expect(await me(one, alice)).toBeNull();
+      expect(await me(two, alice)).toBeNull();
       expect(closedWith).toBeUndefined();
     } finally {
       proxy.restore();
     }
     await vi.waitFor(() => expect(closedWith).toBe(4403), { timeout: 10_000, interval: 50 });
+    // Back on the bus, `two` looked every session up again rather than trust what it had cached.
+    expect(await me(two, alice)).toBeNull();
   });
 });
 

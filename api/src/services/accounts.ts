@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Database } from '../db/client.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -37,7 +38,12 @@ export interface SignupInput {
 export interface SessionPolicy {
   idleTimeoutMs: number;
   maxAgeMs: number;
+  /** How long a looked-up session is trusted without PostgreSQL (0: never); revocations evict it at once. */
+  cacheTtlMs: number;
 }
+
+/** Sessions kept by the cache: each entry is a few hundred bytes. */
+const CACHED_SESSIONS = 10_000;
 
 /** Expired sessions deleted per statement by the sweep: short locks, however many have piled up. */
 const SWEEP_BATCH = 1000;
@@ -53,6 +59,11 @@ interface SessionRow {
   username: string;
 }
 
+interface CachedSession {
+  viewer: Viewer;
+  lastSeenAt: number;
+}
+
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 const invalidCredentials = () => new AppError('UNAUTHENTICATED', 'Invalid username or password.');
@@ -66,7 +77,23 @@ export class AccountService {
     private readonly sessionPolicy: SessionPolicy,
     /** Closes this instance's sockets of ended sessions at once, without a round trip through the bus. */
     private readonly closeLocalSockets: (sessionIds: string[]) => void,
-  ) {}
+  ) {
+    this.cache = new LRUCache({
+      max: CACHED_SESSIONS,
+      ttl: Math.max(1, sessionPolicy.cacheTtlMs),
+      dispose: (entry) => this.cacheKeys.delete(entry.viewer.sessionId),
+    });
+  }
+
+  /**
+   * Recently seen sessions by token hash, so that an HTTP request costs no
+   * query: trusted for `cacheTtlMs` at most, only while the bus is up (a
+   * revocation reaches every instance through it, see `revoked`), and never
+   * past the session's expiry or a due touch, which go to PostgreSQL.
+   */
+  private readonly cache: LRUCache<string, CachedSession>;
+  /** The cache's keys by session id, for revocations, which name sessions rather than tokens. */
+  private readonly cacheKeys = new Map<string, string>();
 
   /** Often enough that an active session never reaches its idle timeout. */
   private get touchIntervalMs() {
@@ -147,15 +174,20 @@ export class AccountService {
   /** The viewer a bearer token or session cookie stands for, or null if it is unknown or expired. */
   async authenticate(token: string | undefined | null): Promise<Viewer | null> {
     if (!token || token.length > 100) return null;
+    const tokenHash = hashToken(token);
+    const key = tokenHash.toString('base64');
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    if (cached && this.bus.healthy && this.current(cached.viewer.sessionExpiresAt, cached.lastSeenAt, now))
+      return cached.viewer;
     // Every request and socket passes here: one statement with the join, rather than the
     // two Prisma's nested select would run.
     const [session] = await this.db.$queryRaw<SessionRow[]>`
       SELECT sessions.id, sessions.expires_at AS "expiresAt", sessions.last_seen_at AS "lastSeenAt",
              users.id AS "userId", users.username
       FROM sessions JOIN users ON users.id = sessions.user_id
-      WHERE sessions.token_hash = ${hashToken(token)}`;
+      WHERE sessions.token_hash = ${tokenHash}`;
     if (!session) return null;
-    const now = Date.now();
     if (
       session.expiresAt.getTime() <= now ||
       session.lastSeenAt.getTime() + this.sessionPolicy.idleTimeoutMs <= now
@@ -163,25 +195,52 @@ export class AccountService {
       await this.db.session.deleteMany({ where: { id: session.id } });
       return null;
     }
-    if (now - session.lastSeenAt.getTime() > this.touchIntervalMs) {
+    let lastSeenAt = session.lastSeenAt.getTime();
+    if (now - lastSeenAt > this.touchIntervalMs) {
       await this.db.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date(now) } });
+      lastSeenAt = now;
     }
-    return {
+    const viewer = {
       id: session.userId,
       username: session.username,
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt.getTime(),
     };
+    if (this.sessionPolicy.cacheTtlMs > 0) {
+      this.cache.set(key, { viewer, lastSeenAt });
+      this.cacheKeys.set(viewer.sessionId, key);
+    }
+    return viewer;
+  }
+
+  /** Whether a session known to be live at `lastSeenAt` is still, without a touch due. */
+  private current(expiresAt: number, lastSeenAt: number, now: number) {
+    return expiresAt > now && now - lastSeenAt <= this.touchIntervalMs;
+  }
+
+  /** Sessions ended here or elsewhere (a logout, heard over the bus): forgotten and their sockets closed. */
+  revoked(sessionIds: string[]) {
+    for (const sessionId of sessionIds) {
+      const key = this.cacheKeys.get(sessionId);
+      if (key !== undefined) this.cache.delete(key);
+    }
+    this.closeLocalSockets(sessionIds);
+  }
+
+  /** After the bus was away, revocations may have been missed: every session is looked up again. */
+  forgetCachedSessions() {
+    this.cache.clear();
   }
 
   /**
-   * Revokes at once: the row goes, this instance closes the session's sockets
-   * itself, and the others hear it through the bus (or, when they missed it,
-   * find the row gone when their bus reconnects: see `liveSessions`).
+   * Revokes at once: the row goes, this instance forgets the session and
+   * closes its sockets itself, and the others hear it through the bus (or,
+   * when they missed it, find the row gone when their bus reconnects: see
+   * `liveSessions` and `forgetCachedSessions`).
    */
   async logout(viewer: Viewer): Promise<void> {
     await this.db.session.deleteMany({ where: { id: viewer.sessionId } });
-    this.closeLocalSockets([viewer.sessionId]);
+    this.revoked([viewer.sessionId]);
     await this.bus.publish('sessions:revoked', { sessionIds: [viewer.sessionId] });
   }
 
