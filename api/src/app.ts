@@ -96,7 +96,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     const db = createDatabase(databaseUrl, config.DATABASE_POOL_SIZE);
     cleanups.push(() => db.$disconnect());
     const bus = config.REDIS_URL
-      ? createRedisBus(config.REDIS_URL, config.REDIS_KEY_PREFIX, log)
+      ? await createRedisBus(config.REDIS_URL, config.REDIS_KEY_PREFIX, log)
       : createInProcessBus(log);
     cleanups.push(() => bus.close());
     const limiterRedis = config.REDIS_URL
@@ -121,7 +121,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       maxGroupMembers: config.MAX_GROUP_MEMBERS,
     });
     const typing = new TypingService(bus, conversations, blocks);
-    await typing.start();
+    typing.start();
     cleanups.push(() => typing.close());
     const messages = new MessageService(db, bus, users, conversations, blocks, typing, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,

@@ -80,15 +80,10 @@ export interface SessionsRevokedWireEvent {
   sessionIds: string[];
 }
 
-/** The topic map: one topic per user carries everything that happens to that user. */
-export interface Topics {
-  [userTopic: `user:${number}`]: UserWireEvent;
+/** Instance-wide topics; what happens to users travels with `EventBus.publishToUsers`. */
+export interface BusTopics {
   'sessions:revoked': SessionsRevokedWireEvent;
-  /** Someone sent a message: whichever instance holds their typing state ends it. */
-  'typing:stopped': { userId: number; conversationId: number };
 }
-
-export const userTopic = (userId: number) => `user:${userId}` as const;
 
 export const messageToWire = (message: MessageView): MessageWireEvent => ({
   type: 'message',

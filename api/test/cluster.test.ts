@@ -7,6 +7,7 @@ import {
   wsClient,
   type TestUser,
 } from './support/clients.ts';
+import { ChatEvents, directConversation, setTyping } from './support/chat-events.ts';
 import { createGroup, messagesOf, openEvents, receivedBody, send } from './support/conversations.ts';
 import { connectSql, createTestDatabase } from './support/database.ts';
 import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
@@ -89,5 +90,25 @@ describe('two instances sharing PostgreSQL and Redis', () => {
       const received = messagesOf(stream.events).filter((message) => message.conversation.id === group.id);
       expect(received.slice(-2).map((message) => message.id)).toEqual([fromOne.id, fromTwo.id]);
     }
+  });
+
+  it('ends typing held by one instance when the typist sends through the other', async () => {
+    const [one, two] = instances as [TestServer, TestServer];
+    const [alice, bob] = await Promise.all([signup(one), signup(one)]);
+    const conversationId = await directConversation(one, alice, bob);
+    const bobClient = wsClient(one, bob.token);
+    disposers.push(() => bobClient.dispose());
+    await connected(bobClient);
+    const bobSees = new ChatEvents(bobClient);
+    disposers.push(bobSees.dispose);
+    await bobSees.ready(one, bob, alice);
+
+    await setTyping(one, alice, conversationId);
+    await bobSees.next('TypingEvent', alice.username, (event) => event.typing === true);
+    const sent = Date.now();
+    await sendMessage(two, alice, bob.username, 'sent elsewhere');
+    const stopped = await bobSees.next('TypingEvent', alice.username, (event) => !event.typing, 3_000);
+    // Well before the 6 s lapse (at most one typing event a second may hold the `false` back).
+    expect((stopped as { at: number }).at - sent).toBeLessThan(1_500);
   });
 });

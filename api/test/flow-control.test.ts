@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { gql, MESSAGE_FIELDS, sendMessage, signup, type TestUser } from './support/clients.ts';
@@ -14,18 +13,14 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let flow: TestServer;
 /** Short keepalive and idle timeouts, few connections. */
 let timeouts: TestServer;
-let redis: Redis;
-let redisPrefix: string;
 const disposers: Array<() => unknown> = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  redisPrefix = uniqueRedisPrefix();
-  redis = new Redis(testRedisUrl());
   [flow, timeouts] = await Promise.all([
     startTestServer({
       databaseUrl: database.url,
-      redis: { url: testRedisUrl(), prefix: redisPrefix },
+      redis: { url: testRedisUrl(), prefix: uniqueRedisPrefix() },
       env: {
         WS_MAX_BUFFERED_BYTES: String(256 * 1024),
         STREAM_BUFFER_EVENTS: '16',
@@ -43,14 +38,12 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const dispose of disposers.reverse()) await dispose();
   await Promise.all([flow?.stop(), timeouts?.stop()]);
-  redis?.disconnect();
   await database?.drop();
 });
 
-/** Redis subscribers of the user's topic: 1 while any stream of this instance listens, 0 once none does. */
-async function busSubscriptions(user: TestUser): Promise<number> {
-  const [, count] = (await redis.pubsub('NUMSUB', `${redisPrefix}user:${user.id}`)) as [string, number];
-  return count;
+/** The live event streams the `flow` instance holds, as `/readyz` counts them. */
+async function liveStreams(): Promise<number> {
+  return ((await (await fetch(`${flow.url}/readyz`)).json()) as { streams: number }).streams;
 }
 
 async function sendMany(from: TestUser, to: TestUser, count: number, body: string) {
@@ -76,9 +69,10 @@ describe('a client that stops reading', () => {
     disposers.push(() => raw.close());
     // The conversation stream resumes after this one, so it cannot miss what follows however late it starts.
     const hello = (await sendMessage(flow, alice, bob.username, 'hello')).data!.sendMessage;
+    const streamsBefore = await liveStreams();
     raw.subscribe('inbox', INBOX);
     // The inbox is live only: it must be listening before the first send.
-    await waitUntil(async () => (await busSubscriptions(bob)) === 1, 'the inbox to subscribe');
+    await waitUntil(async () => (await liveStreams()) === streamsBefore + 1, 'the inbox to subscribe');
     raw.subscribe('conversation', CONVERSATION, { peer: alice.username, after: hello.id });
     const compat = await ChatSocket.open(flow, bob.username, alice.username, bob.token);
     disposers.push(() => compat.socket.terminate());
@@ -141,6 +135,7 @@ describe('a client that stops reading', () => {
 describe('operation ids', () => {
   it('refuses an id still in use, so reusing one can neither bypass the cap nor orphan a stream', async () => {
     const [alice, bob] = await Promise.all([signup(flow), signup(flow)]);
+    const streamsBefore = await liveStreams();
     const raw = await RawGraphQLSocket.open(flow, bob.token);
     disposers.push(() => raw.close());
     const query = `subscription ($peer: String!) { messageAdded(peer: $peer) { ${MESSAGE_FIELDS} } }`;
@@ -149,7 +144,7 @@ describe('operation ids', () => {
       raw.complete('x');
     }
     expect(await raw.closed()).toBe(4409);
-    await waitUntil(async () => (await busSubscriptions(bob)) === 0, 'every stream of the socket to end');
+    await waitUntil(async () => (await liveStreams()) === streamsBefore, 'every stream of the socket to end');
   });
 });
 
@@ -160,6 +155,7 @@ describe('stream lifetimes', () => {
     const openSockets = async () =>
       ((await (await fetch(`${flow.url}/readyz`)).json()) as { sockets: number }).sockets;
     const before = await openSockets();
+    const streamsBefore = await liveStreams();
     await Promise.all(
       Array.from(
         { length: 20 },
@@ -173,8 +169,8 @@ describe('stream lifetimes', () => {
       ),
     );
     await waitUntil(async () => {
-      return (await openSockets()) === before && (await busSubscriptions(bob)) === 0;
-    }, 'no sockets and no bus subscriptions left');
+      return (await openSockets()) === before && (await liveStreams()) === streamsBefore;
+    }, 'no sockets and no streams left');
   });
 });
 

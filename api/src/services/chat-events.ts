@@ -9,7 +9,6 @@ import {
 } from '../delivery/merged-log-stream.ts';
 import {
   messageFromWire,
-  userTopic,
   type ConversationWireEvent,
   type MembershipWireEvent,
   type PresenceWireEvent,
@@ -88,29 +87,24 @@ export class ChatEvents {
       },
       start,
     );
-    try {
-      stream.defer(
-        await this.bus.subscribe(userTopic(viewer.id), (event) => {
-          switch (event.type) {
-            case 'message':
-              return stream.offerEntry(entryOf(messageFromWire(event)));
-            case 'membership':
-              if (event.user.id === viewer.id) {
-                if (event.change === 'ADDED') stream.reopenLog(event.conversationId);
-                else stream.closeLog(event.conversationId, event.seq);
-              }
-              return stream.offerEvent(event);
-            default:
-              return stream.offerEvent(event);
-          }
-        }),
-      );
-      stream.defer(this.bus.onResync(() => stream.resync()));
-      return stream;
-    } catch (error) {
-      stream.close();
-      throw error;
-    }
+    stream.defer(
+      this.bus.subscribeToUser(viewer.id, (event) => {
+        switch (event.type) {
+          case 'message':
+            return stream.offerEntry(entryOf(messageFromWire(event)));
+          case 'membership':
+            if (event.user.id === viewer.id) {
+              if (event.change === 'ADDED') stream.reopenLog(event.conversationId);
+              else stream.closeLog(event.conversationId, event.seq);
+            }
+            return stream.offerEvent(event);
+          default:
+            return stream.offerEvent(event);
+        }
+      }),
+    );
+    stream.defer(this.bus.onResync(() => stream.resync()));
+    return stream;
   }
 
   /**

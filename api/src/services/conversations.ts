@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/client.ts';
 import type { MembershipChange, UserWireEvent } from '../events.ts';
-import { userTopic } from '../events.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
@@ -626,6 +625,6 @@ export class ConversationService {
   }
 
   private async announce(recipients: readonly number[], event: UserWireEvent) {
-    await Promise.all([...new Set(recipients)].map((id) => this.bus.publish(userTopic(id), event)));
+    await this.bus.publishToUsers([...new Set(recipients)], event);
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { LiveQueue } from '../delivery/live-queue.ts';
 import { OrderedStream } from '../delivery/ordered-stream.ts';
-import { messageFromWire, userTopic } from '../events.ts';
+import { messageFromWire } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { UserRef } from './users.ts';
 import type { ConversationRef } from './conversations.ts';
@@ -31,8 +31,8 @@ export class MessageStreams {
     afterSeq: number | null,
     signal: AbortSignal,
   ): Promise<OrderedStream<MessageView>> {
-    // Tied to the socket before the first await: a socket that closes while we
-    // subscribe still ends the stream and releases its bus subscription.
+    // Tied to the socket before the first await: a socket that closes while the
+    // head is read still ends the stream and releases its bus listener.
     const stream = new OrderedStream<MessageView>({
       readAfter: (seq, limit) => this.messages.listAfter(conversation, seq, limit),
       bufferSize: this.bufferSize,
@@ -41,7 +41,7 @@ export class MessageStreams {
         this.log.warn({ err: error, conversationId: conversation.id }, 'backfill failed; retrying'),
     });
     try {
-      const unsubscribe = await this.bus.subscribe(userTopic(conversation.viewer.id), (event) => {
+      const unsubscribe = this.bus.subscribeToUser(conversation.viewer.id, (event) => {
         if (event.type === 'message' && event.conversationId === conversation.id)
           stream.offer(messageFromWire(event));
       });
@@ -58,18 +58,13 @@ export class MessageStreams {
   }
 
   /** Every new message to or from `viewer`, live only; the oldest unread are dropped past the buffer. */
-  async inbox(viewer: UserRef, signal: AbortSignal): Promise<LiveQueue<MessageView>> {
+  inbox(viewer: UserRef, signal: AbortSignal): LiveQueue<MessageView> {
     const queue = new LiveQueue<MessageView>(this.bufferSize, signal);
-    try {
-      queue.defer(
-        await this.bus.subscribe(userTopic(viewer.id), (event) => {
-          if (event.type === 'message') queue.offer(messageFromWire(event));
-        }),
-      );
-      return queue;
-    } catch (error) {
-      queue.close();
-      throw error;
-    }
+    queue.defer(
+      this.bus.subscribeToUser(viewer.id, (event) => {
+        if (event.type === 'message') queue.offer(messageFromWire(event));
+      }),
+    );
+    return queue;
   }
 }

@@ -1,6 +1,6 @@
 import { isDriverAdapterError } from '@prisma/driver-adapter-utils';
 import type { Database } from '../db/client.ts';
-import { messageToWire, userTopic } from '../events.ts';
+import { messageToWire } from '../events.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
@@ -201,9 +201,8 @@ export async function writeMessage(
 }
 
 /** Tells every member, after the commit. Published again on a retry too: that repairs a lost publish. */
-export async function publishMessage(bus: EventBus, message: MessageView, memberIds: readonly number[]) {
-  const event = messageToWire(message);
-  await Promise.all(memberIds.map((id) => bus.publish(userTopic(id), event)));
+export function publishMessage(bus: EventBus, message: MessageView, memberIds: readonly number[]) {
+  return bus.publishToUsers(memberIds, messageToWire(message));
 }
 
 export const messageCursor = (message: MessageView) => encodeSeqCursor(message.seq);

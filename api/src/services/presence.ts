@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
-import { userTopic, type PresenceWireEvent } from '../events.ts';
+import type { PresenceWireEvent } from '../events.ts';
 import type { PresenceStore } from '../presence-store.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
@@ -161,7 +161,10 @@ export class PresenceService {
       online: presence.online,
       lastSeenAt: presence.lastSeenAt?.toISOString() ?? null,
     };
-    await Promise.all(recipients.map(({ id }) => this.bus.publish(userTopic(id), event)));
+    await this.bus.publishToUsers(
+      recipients.map(({ id }) => id),
+      event,
+    );
   }
 
   private async guard(work: Promise<void>) {

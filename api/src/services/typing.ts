@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { userTopic } from '../events.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
 import type { ConversationRef, ConversationService } from './conversations.ts';
@@ -49,11 +48,12 @@ export class TypingService {
     private readonly blocks: BlockService,
   ) {}
 
-  /** Hears of messages sent through any instance, which end typing held here. */
-  async start() {
-    this.unsubscribe = await this.bus.subscribe('typing:stopped', ({ userId, conversationId }) =>
-      this.end(`${userId}:${conversationId}`),
-    );
+  /** Hears of messages sent through any instance, which end their senders' typing held here. */
+  start() {
+    this.unsubscribe = this.bus.onUserEvent((event) => {
+      if (event.type === 'message' && event.kind === 'TEXT')
+        this.end(`${event.sender.id}:${event.conversationId}`);
+    });
   }
 
   async set(viewer: UserRef, conversationId: string, typing: boolean): Promise<void> {
@@ -77,13 +77,12 @@ export class TypingService {
   }
 
   /**
-   * A message was sent: whoever sent it has stopped typing. Their typing may
-   * be held by another instance (the message and `setTyping` went to different
-   * ones), so every instance hears of it.
+   * A message was sent here: whoever sent it has stopped typing, at once. An
+   * instance holding their typing from a `setTyping` sent elsewhere hears the
+   * message itself (see `start`).
    */
   stopped(viewer: UserRef, conversationId: number) {
     this.end(`${viewer.id}:${conversationId}`);
-    void this.bus.publish('typing:stopped', { userId: viewer.id, conversationId });
   }
 
   close() {
@@ -129,8 +128,9 @@ export class TypingService {
       user: { id: viewer.id, username: viewer.username },
       typing,
     };
-    await Promise.all(
-      others.filter((id) => !blocked.has(id)).map((id) => this.bus.publish(userTopic(id), event)),
+    await this.bus.publishToUsers(
+      others.filter((id) => !blocked.has(id)),
+      event,
     );
   }
 }
