@@ -17,10 +17,13 @@ import type { GraphQLServer } from '../graphql/yoga.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { sessionToken } from './session-cookie.ts';
 import type { SocketRegistry } from './socket-registry.ts';
+import type { AdoptSocket } from './upgrade.ts';
 
 interface SocketState {
   socket: WebSocket;
-  request: FastifyRequest;
+  /** What operations need of the upgrade request, read once: the socket does not keep the request. */
+  address: string;
+  cookieToken: string | undefined;
   /** Aborted when the socket closes: ends every stream its operations opened. */
   lifetime: AbortController;
   viewer?: Viewer;
@@ -76,6 +79,7 @@ export interface GraphQLWsOptions {
   maxOperationsPerSocket: number;
   maxBufferedBytes: number;
   keepAliveMs: number;
+  adoptSocket: AdoptSocket;
 }
 
 /**
@@ -96,8 +100,8 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
     jsonMessageReviver: rejectServerOnlyFrames,
     onConnect: async (ctx) => {
       const { authToken } = ctx.connectionParams ?? {};
-      const { socket, request } = ctx.extra;
-      const token = typeof authToken === 'string' ? authToken : sessionToken(request);
+      const { socket, cookieToken } = ctx.extra;
+      const token = typeof authToken === 'string' ? authToken : cookieToken;
       const viewer = await services.accounts.authenticate(token);
       if (!viewer || socket.readyState !== socket.OPEN) return false;
       const release = sockets.add(viewer, (code, reason) => closeSocket(socket, code, reason));
@@ -127,7 +131,7 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
       const context: Context = {
         services,
         viewer,
-        address: ctx.extra.request.ip,
+        address: ctx.extra.address,
         session: noSessionCarrier,
         signal: ctx.extra.lifetime.signal,
       };
@@ -178,9 +182,15 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
   return (socket: WebSocket, request: FastifyRequest) => {
     // A socket that closed during the upgrade will never emit 'close' again.
     if (socket.readyState !== socket.OPEN) return;
-    const state: SocketState = { socket, request, lifetime: new AbortController(), operations: new Map() };
+    options.adoptSocket(socket, request);
+    const state: SocketState = {
+      socket,
+      address: request.ip,
+      cookieToken: sessionToken(request),
+      lifetime: new AbortController(),
+      operations: new Map(),
+    };
     keepAlive(socket, options.keepAliveMs);
-    socket.on('error', (error) => services.log.debug({ err: error }, 'graphql-ws socket error'));
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
