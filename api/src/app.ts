@@ -14,7 +14,6 @@ import { applyMigrations } from './db/migrations.ts';
 import type { Config } from './env.ts';
 import { createGraphQLServer, queryLimits } from './graphql/yoga.ts';
 import { Drain } from './delivery/drain.ts';
-import { LogThrottle } from './log-throttle.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
 import { BlockService } from './services/blocks.ts';
@@ -36,6 +35,7 @@ import { healthRoutes } from './transports/health.ts';
 import { httpErrorHandler } from './transports/http-errors.ts';
 import { createOriginCheck } from './transports/origins.ts';
 import { SocketRegistry } from './transports/socket-registry.ts';
+import { socketAdopter } from './transports/upgrade.ts';
 
 export interface RunningApp {
   url: string;
@@ -168,6 +168,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     };
     const drain = new Drain();
     const socketFlow = {
+      adoptSocket: socketAdopter(log),
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
       keepAliveMs: config.WS_KEEPALIVE_INTERVAL,
     };
@@ -210,26 +211,11 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
       frameguard: { action: 'deny' },
     });
     await server.register(fastifyCookie);
-    const socketErrors = new LogThrottle();
     await server.register(fastifyWebsocket, {
       options: {
         maxPayload: config.WS_MAX_PAYLOAD_BYTES,
         perMessageDeflate: false,
         handleProtocols,
-      },
-      // A bad frame (too large, bad UTF-8, bad opcode) is the client's doing, which it can repeat
-      // at will: a throttled warning, not an error with a stack per socket.
-      errorHandler: (error, socket, request) => {
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && code.startsWith('WS_ERR_'))
-          socketErrors.warn(
-            request.log,
-            code,
-            { code, reason: error.message },
-            'closed a socket on a bad frame',
-          );
-        else request.log.error(error);
-        socket.terminate();
       },
       // Sockets are closed by stop() with 1001 before the server closes.
       preClose: () => {},

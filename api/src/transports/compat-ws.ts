@@ -14,6 +14,7 @@ import { usernameKey } from '../services/validation.ts';
 import type { OriginCheck } from './origins.ts';
 import { sessionToken } from './session-cookie.ts';
 import type { SocketRegistry } from './socket-registry.ts';
+import type { AdoptSocket } from './upgrade.ts';
 
 interface ChatParams {
   sender: string;
@@ -65,6 +66,7 @@ export interface CompatSocketOptions {
   drain: Drain;
   maxBufferedBytes: number;
   keepAliveMs: number;
+  adoptSocket: AdoptSocket;
 }
 
 /**
@@ -105,6 +107,7 @@ export const compatChatSocket =
         const chat = request.chat!;
         // A socket that closed during the upgrade will never emit 'close' again.
         if (socket.readyState !== socket.OPEN) return;
+        options.adoptSocket(socket, request);
         // Everything that lives as long as the socket is tied to it before the first await.
         const lifetime = new AbortController();
         const delivered = new Watermark();
@@ -112,7 +115,6 @@ export const compatChatSocket =
           lifetime.abort();
           delivered.release();
         });
-        socket.on('error', (error) => services.log.debug({ err: error }, 'compat socket error'));
         const release = sockets.add(chat.viewer, (code, reason) => closeSocket(socket, code, reason));
         if (!release) return closeSocket(socket, CloseCodes.tooManyConnections, 'Too many open connections');
         socket.once('close', release);

@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { CloseCode, makeServer, MessageType } from 'graphql-ws';
+import { LRUCache } from 'lru-cache';
 import type { Context, Services } from '../context.ts';
 import { noSessionCarrier } from '../context.ts';
 import type { Drain } from '../delivery/drain.ts';
@@ -17,10 +18,13 @@ import type { GraphQLServer } from '../graphql/yoga.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { sessionToken } from './session-cookie.ts';
 import type { SocketRegistry } from './socket-registry.ts';
+import type { AdoptSocket } from './upgrade.ts';
 
 interface SocketState {
   socket: WebSocket;
-  request: FastifyRequest;
+  /** What operations need of the upgrade request, read once: the socket does not keep the request. */
+  address: string;
+  cookieToken: string | undefined;
   /** Aborted when the socket closes: ends every stream its operations opened. */
   lifetime: AbortController;
   viewer?: Viewer;
@@ -54,16 +58,36 @@ const serverOnlyTypes: ReadonlySet<unknown> = new Set([
  * from a client, then fails on it with 1011 and a console trace. Throwing while
  * parsing makes it the protocol's 4400 "Invalid message received" instead.
  */
-function rejectServerOnlyFrames(key: string, value: unknown): unknown {
+function rejectServerOnlyFrame(value: unknown) {
   if (
-    key === '' &&
     typeof value === 'object' &&
     value !== null &&
     serverOnlyTypes.has((value as { type?: unknown }).type)
   ) {
     throw new Error('A client may not send this message type.');
   }
-  return value;
+}
+
+/**
+ * Parses client frames, with the text of each query shared by every socket
+ * that sent it: a subscription keeps its `subscribe` message as long as it runs,
+ * and thousands of sockets send the same few documents. Bounded by size, so
+ * queries nobody else sends cannot make it grow.
+ */
+function frameParser() {
+  const queries = new LRUCache<string, string>({
+    maxSize: 1024 * 1024,
+    sizeCalculation: (query) => query.length,
+  });
+  const revive = (key: string, value: unknown): unknown => {
+    if (key === 'query' && typeof value === 'string') {
+      const shared = queries.get(value);
+      if (shared !== undefined) return shared;
+      if (value.length <= queries.maxSize) queries.set(value, value);
+    } else if (key === '') rejectServerOnlyFrame(value);
+    return value;
+  };
+  return (data: Buffer): unknown => JSON.parse(data.toString('utf8'), revive);
 }
 
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
@@ -76,6 +100,7 @@ export interface GraphQLWsOptions {
   maxOperationsPerSocket: number;
   maxBufferedBytes: number;
   keepAliveMs: number;
+  adoptSocket: AdoptSocket;
 }
 
 /**
@@ -92,12 +117,12 @@ export interface GraphQLWsOptions {
  */
 export function createGraphQLWsHandler(options: GraphQLWsOptions) {
   const { yoga, services, sockets, drain } = options;
+  const parseFrame = frameParser();
   const protocol = makeServer<Record<string, unknown> | undefined, SocketState>({
-    jsonMessageReviver: rejectServerOnlyFrames,
     onConnect: async (ctx) => {
       const { authToken } = ctx.connectionParams ?? {};
-      const { socket, request } = ctx.extra;
-      const token = typeof authToken === 'string' ? authToken : sessionToken(request);
+      const { socket, cookieToken } = ctx.extra;
+      const token = typeof authToken === 'string' ? authToken : cookieToken;
       const viewer = await services.accounts.authenticate(token);
       if (!viewer || socket.readyState !== socket.OPEN) return false;
       const release = sockets.add(viewer, (code, reason) => closeSocket(socket, code, reason));
@@ -127,7 +152,7 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
       const context: Context = {
         services,
         viewer,
-        address: ctx.extra.request.ip,
+        address: ctx.extra.address,
         session: noSessionCarrier,
         signal: ctx.extra.lifetime.signal,
       };
@@ -178,9 +203,15 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
   return (socket: WebSocket, request: FastifyRequest) => {
     // A socket that closed during the upgrade will never emit 'close' again.
     if (socket.readyState !== socket.OPEN) return;
-    const state: SocketState = { socket, request, lifetime: new AbortController(), operations: new Map() };
+    options.adoptSocket(socket, request);
+    const state: SocketState = {
+      socket,
+      address: request.ip,
+      cookieToken: sessionToken(request),
+      lifetime: new AbortController(),
+      operations: new Map(),
+    };
     keepAlive(socket, options.keepAliveMs);
-    socket.on('error', (error) => services.log.debug({ err: error }, 'graphql-ws socket error'));
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
@@ -188,7 +219,15 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
         close: (code = 1000, reason = '') => closeSocket(socket, code, reason),
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
-            handle(data.toString('utf8')).catch((error: unknown) => {
+            let message: unknown;
+            try {
+              message = parseFrame(data);
+            } catch {
+              return closeSocket(socket, CloseCode.BadRequest, 'Invalid message received');
+            }
+            // graphql-ws keeps what it is handed for the life of the operation: the parsed message
+            // (its query text shared) rather than the raw frame. Its `parseMessage` takes either.
+            handle(message as string).catch((error: unknown) => {
               services.log.error({ err: error }, 'graphql-ws message failed');
               closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
             });
