@@ -93,7 +93,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     const applied = await applyMigrations(databaseUrl);
     if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
 
-    const db = createDatabase(databaseUrl, config.DATABASE_POOL_SIZE);
+    const { db, pool } = createDatabase(databaseUrl, config.DATABASE_POOL_SIZE);
     cleanups.push(() => db.$disconnect());
     const bus = config.REDIS_URL
       ? await createRedisBus(config.REDIS_URL, config.REDIS_KEY_PREFIX, log)
@@ -123,7 +123,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     const typing = new TypingService(bus, conversations, blocks);
     typing.start();
     cleanups.push(() => typing.close());
-    const messages = new MessageService(db, bus, users, conversations, blocks, typing, rateLimits, {
+    const messages = new MessageService(db, pool, bus, users, conversations, blocks, typing, rateLimits, {
       maxBodyLength: config.MESSAGE_MAX_LENGTH,
       maxPageSize: queryLimits.maxPageSize,
       maxHistory: config.HISTORY_MAX_MESSAGES,

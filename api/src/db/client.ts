@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 export type Database = PrismaClient;
@@ -10,15 +11,38 @@ export type Database = PrismaClient;
  */
 const DATABASE_TIMEOUT_MS = 4_000;
 
-/** A Prisma client over node-postgres: no query-engine binary, one pool per instance. */
-export function createDatabase(connectionString: string, poolSize: number): Database {
-  const adapter = new PrismaPg({
+/**
+ * A Prisma client over node-postgres (no query-engine binary), and its pool:
+ * the one pool of the instance, which the send path also uses directly for
+ * its prepared statements. `$disconnect` ends both.
+ */
+export function createDatabase(connectionString: string, poolSize: number): { db: Database; pool: pg.Pool } {
+  const pool = new pg.Pool({
     connectionString,
     max: poolSize,
     connectionTimeoutMillis: DATABASE_TIMEOUT_MS,
     query_timeout: DATABASE_TIMEOUT_MS,
   });
-  return new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  return { db, pool };
+}
+
+/** Runs `work` in a transaction on one of the pool's connections: committed if it returns, else rolled back. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>) {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is not given back to the pool.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 const UNREACHABLE_CODES = new Set([

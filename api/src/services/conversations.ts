@@ -6,13 +6,13 @@ import type { EventBus } from '../pubsub.ts';
 import type { BlockService } from './blocks.ts';
 import { AppError, badInput } from './errors.ts';
 import {
-  lockConversation,
+  inPrisma,
+  LOCK_CONVERSATION,
   publishMessage,
   toView,
   writeMessage,
   type MessageRow,
   type MessageView,
-  type SqlExecutor,
 } from './messages.ts';
 import type { UserDirectory, UserRef } from './users.ts';
 import { refuseNul } from './validation.ts';
@@ -557,10 +557,10 @@ export class ConversationService {
 
   /** A SYSTEM line in the timeline, written inside the change's transaction. */
   private async writeLine(
-    tx: SqlExecutor,
+    tx: Prisma.TransactionClient,
     line: { conversationId: number; sender: UserRef; kind: 'SYSTEM'; body: string; requireMember?: boolean },
   ): Promise<{ line: MessageView; memberIds: number[] }> {
-    const written = await writeMessage(tx, line);
+    const written = await writeMessage(inPrisma(tx), line);
     if (!written) throw notFound('conversationId');
     const conversation = { id: line.conversationId, kind: 'GROUP' as const, viewer: line.sender, peer: null };
     return {
@@ -577,8 +577,8 @@ export class ConversationService {
   }
 
   /** The members, read under the conversation row's lock: membership changes take turns with sends. */
-  private async lockMembers(tx: SqlExecutor, conversationId: number) {
-    await lockConversation(tx, conversationId);
+  private async lockMembers(tx: Prisma.TransactionClient, conversationId: number) {
+    await tx.$queryRawUnsafe(LOCK_CONVERSATION.text, conversationId);
     const rows = await tx.conversationMember.findMany({
       where: { conversationId },
       select: { userId: true, role: true, joinedAt: true },

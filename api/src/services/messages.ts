@@ -1,5 +1,5 @@
-import { isDriverAdapterError } from '@prisma/driver-adapter-utils';
-import type { Database } from '../db/client.ts';
+import pg from 'pg';
+import { inTransaction, type Database } from '../db/client.ts';
 import { messageToWire } from '../events.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -55,8 +55,24 @@ export interface SendTarget {
   conversationId?: string | null;
 }
 
-/** Prisma, or a transaction of it: what `writeMessage` runs on. */
-export type SqlExecutor = Pick<Database, '$queryRaw' | 'conversationMember'>;
+/**
+ * Where `writeMessage` runs its statement: a Prisma transaction (a membership
+ * change's timeline line), or a pool connection by name, prepared once per connection.
+ */
+export type StatementRunner = (
+  statement: { name: string; text: string },
+  values: unknown[],
+) => Promise<WrittenRow[]>;
+
+export const inPrisma =
+  (tx: Pick<Database, '$queryRawUnsafe'>): StatementRunner =>
+  (statement, values) =>
+    tx.$queryRawUnsafe<WrittenRow[]>(statement.text, ...values);
+
+export const onConnection =
+  (connection: pg.Pool | pg.PoolClient): StatementRunner =>
+  async (statement, values) =>
+    (await connection.query<WrittenRow>({ name: statement.name, text: statement.text, values })).rows;
 
 const DEFAULT_PAGE_SIZE = 50;
 /** Rows a compat history response reads per query: it stops at its size caps without loading the rest. */
@@ -111,24 +127,52 @@ export function toView(
   };
 }
 
-/** Whether a raw query failed because this sender already stored a message with this clientId. */
-function isClientIdTaken(error: unknown): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2010') return false;
-  const driverError = (error.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError;
-  if (!isDriverAdapterError(driverError)) return false;
-  const { cause } = driverError;
-  return (
-    cause.kind === 'UniqueConstraintViolation' &&
-    cause.constraint !== undefined &&
-    'index' in cause.constraint &&
-    cause.constraint.index === 'messages_sender_id_client_id_key'
-  );
-}
+/** Whether a send failed because this sender already stored a message with this clientId. */
+const isClientIdTaken = (error: unknown) =>
+  error instanceof pg.DatabaseError &&
+  error.code === UNIQUE_VIOLATION &&
+  error.constraint === 'messages_sender_id_client_id_key';
+const UNIQUE_VIOLATION = '23505';
 
 /** Takes the conversation's row lock until the transaction ends: writes and membership changes take turns. */
-export async function lockConversation(tx: SqlExecutor, conversationId: number) {
-  await tx.$queryRaw`SELECT 1 FROM conversations WHERE id = ${conversationId} FOR UPDATE`;
-}
+export const LOCK_CONVERSATION = {
+  name: 'lock-conversation',
+  text: 'SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE',
+};
+
+/** What the write statement returns; node-postgres gives the id as text, Prisma as a bigint. */
+type WrittenRow = Omit<MessageRow, 'id'> & { id: bigint | string; memberIds: number[] };
+
+const WRITE_MESSAGE = {
+  name: 'write-message',
+  // $1 conversation, $2 whether the sender must be a member, $3 sender, $4 clientId, $5 direct peer,
+  // $6 kind, $7 body.
+  text: `
+    WITH bumped AS (
+      UPDATE conversations
+      SET last_seq = last_seq + 1, last_message_at = GREATEST(clock_timestamp(), last_message_at)
+      WHERE id = $1
+        AND (NOT $2::boolean OR EXISTS (
+          SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $3))
+        AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = $3 AND client_id = $4::text)
+        AND NOT EXISTS (
+          SELECT 1 FROM blocks
+          WHERE (blocker_id = $3 AND blocked_id = $5::integer) OR (blocker_id = $5::integer AND blocked_id = $3))
+      RETURNING id, last_seq, last_message_at
+    ), inserted AS (
+      INSERT INTO messages (conversation_id, seq, kind, sender_id, body, client_id, created_at)
+      SELECT id, last_seq, $6::message_kind, $3, $7::text, $4::text, last_message_at FROM bumped
+      RETURNING id, conversation_id, seq, kind, sender_id, body, client_id, created_at
+    ), read AS (
+      UPDATE conversation_members AS m SET last_read_seq = inserted.seq, last_read_message_id = inserted.id
+      FROM inserted
+      WHERE inserted.kind = 'TEXT' AND m.conversation_id = inserted.conversation_id AND m.user_id = inserted.sender_id
+    )
+    SELECT id, conversation_id AS "conversationId", seq, kind, sender_id AS "senderId", body,
+           client_id AS "clientId", created_at AS "createdAt",
+           ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = $1) AS "memberIds"
+    FROM inserted`,
+};
 
 /**
  * The one statement every message and timeline line is written with. Into a
@@ -149,7 +193,7 @@ export async function lockConversation(tx: SqlExecutor, conversationId: number) 
  * the result is then null, as it is for a non-member, a block or a known clientId.
  */
 export async function writeMessage(
-  db: SqlExecutor,
+  run: StatementRunner,
   message: {
     conversationId: number;
     sender: UserRef;
@@ -163,41 +207,22 @@ export async function writeMessage(
   },
 ): Promise<{ row: MessageRow; memberIds: number[] } | null> {
   const { conversationId, sender, kind, body } = message;
-  const clientId = message.clientId ?? null;
-  const requireMember = message.requireMember ?? true;
-  const peer = message.directPeer ?? null;
-  const written = await db.$queryRaw<Array<MessageRow & { memberIds: number[] }>>`
-    WITH bumped AS (
-      UPDATE conversations
-      SET last_seq = last_seq + 1, last_message_at = GREATEST(clock_timestamp(), last_message_at)
-      WHERE id = ${conversationId}
-        AND (NOT ${requireMember} OR EXISTS (
-          SELECT 1 FROM conversation_members WHERE conversation_id = ${conversationId} AND user_id = ${sender.id}))
-        AND NOT EXISTS (SELECT 1 FROM messages WHERE sender_id = ${sender.id} AND client_id = ${clientId})
-        AND NOT EXISTS (
-          SELECT 1 FROM blocks
-          WHERE (blocker_id = ${sender.id} AND blocked_id = ${peer}) OR (blocker_id = ${peer} AND blocked_id = ${sender.id}))
-      RETURNING id, last_seq, last_message_at
-    ), inserted AS (
-      INSERT INTO messages (conversation_id, seq, kind, sender_id, body, client_id, created_at)
-      SELECT id, last_seq, ${kind}::message_kind, ${sender.id}, ${body}, ${clientId}, last_message_at FROM bumped
-      RETURNING id, conversation_id, seq, kind, sender_id, body, client_id, created_at
-    ), read AS (
-      UPDATE conversation_members AS m SET last_read_seq = inserted.seq, last_read_message_id = inserted.id
-      FROM inserted
-      WHERE inserted.kind = 'TEXT' AND m.conversation_id = inserted.conversation_id AND m.user_id = inserted.sender_id
-    )
-    SELECT id, conversation_id AS "conversationId", seq, kind, sender_id AS "senderId", body,
-           client_id AS "clientId", created_at AS "createdAt",
-           ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = ${conversationId}) AS "memberIds"
-    FROM inserted`.catch((error: unknown) => {
+  const written = await run(WRITE_MESSAGE, [
+    conversationId,
+    message.requireMember ?? true,
+    sender.id,
+    message.clientId ?? null,
+    message.directPeer ?? null,
+    kind,
+    body,
+  ]).catch((error: unknown) => {
     if (isClientIdTaken(error)) return [];
     throw error;
   });
   const [first] = written;
   if (!first) return null;
-  const { memberIds, ...row } = first;
-  return { row, memberIds };
+  const { memberIds, id, ...row } = first;
+  return { row: { ...row, id: BigInt(id) }, memberIds };
 }
 
 /** Tells every member, after the commit. Published again on a retry too: that repairs a lost publish. */
@@ -211,6 +236,8 @@ export const messageCursor = (message: MessageView) => encodeSeqCursor(message.s
 export class MessageService {
   constructor(
     private readonly db: Database,
+    /** The pool under `db`: sends run their statements on it by name, prepared once per connection. */
+    private readonly pool: pg.Pool,
     private readonly bus: EventBus,
     private readonly users: UserDirectory,
     private readonly conversations: ConversationService,
@@ -246,10 +273,10 @@ export class MessageService {
     // group's members do, so the lock is taken first and the statement sees who is in it now.
     const written =
       conversation.peer !== null
-        ? await writeMessage(this.db, { ...text, directPeer: conversation.peer.id })
-        : await this.db.$transaction(async (tx) => {
-            await lockConversation(tx, conversation.id);
-            return writeMessage(tx, text);
+        ? await writeMessage(onConnection(this.pool), { ...text, directPeer: conversation.peer.id })
+        : await inTransaction(this.pool, async (client) => {
+            await client.query({ ...LOCK_CONVERSATION, values: [conversation.id] });
+            return writeMessage(onConnection(client), text);
           });
     const senders = new Map([[viewer.id, viewer]]);
     if (written) {
