@@ -222,6 +222,14 @@ describe('permissions', () => {
 });
 
 describe('non-members', () => {
+  it('get NOT_FOUND for sends into a direct conversation of two others, every time', async () => {
+    const [alice, bob, eve] = (await signupMany(harness.server, 3)) as [TestUser, TestUser, TestUser];
+    const { id } = (await send(harness.server, alice, bob, 'just us')).conversation;
+    // The second try meets what the server remembers of the conversation rather than a fresh read.
+    for (let attempt = 0; attempt < 2; attempt++)
+      await refusedWithoutChange(id, 'NOT_FOUND', () => sendInto(harness.server, eve, id, 'me too'));
+  });
+
   it('get nothing: null by id, NOT_FOUND for sends, marks, adds, removes, renames and subscriptions', async () => {
     const { alice, id } = await trio();
     const [eve] = (await signupMany(harness.server, 1)) as [TestUser];

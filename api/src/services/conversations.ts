@@ -29,6 +29,13 @@ export interface ConversationRef {
   peer: UserRef | null;
 }
 
+/** What never changes about a conversation once made. */
+interface ConversationFacts {
+  kind: ConversationKind;
+  /** A direct conversation's two people; null for a group. */
+  directMembers: number[] | null;
+}
+
 export interface DirectConversation extends ConversationRef {
   kind: 'DIRECT';
   peer: UserRef;
@@ -127,6 +134,8 @@ function decodeListCursor(cursor: string): { updatedAt: Date; id: number } {
 export class ConversationService {
   /** Direct conversations by their pair key: a pair's conversation never changes once made. */
   private readonly directIds = new LRUCache<string, number>({ max: CACHED_DIRECT_PAIRS });
+  /** What never changes about a conversation: its kind and, if direct, its two people. */
+  private readonly facts = new LRUCache<number, ConversationFacts>({ max: CACHED_DIRECT_PAIRS });
 
   constructor(
     private readonly db: Database,
@@ -185,6 +194,33 @@ export class ConversationService {
     const found = await this.tryAccess(viewer, id);
     if (!found) throw notFound(field);
     return found;
+  }
+
+  /**
+   * The conversation a send names, from what never changes about it (cached):
+   * a direct one's two people, or that it is a group. A group's membership
+   * does change, and the write itself checks it under the conversation's lock
+   * (see `writeMessage`), so a send needs no query of its own to check it.
+   */
+  async sendTarget(viewer: UserRef, id: string, field: string): Promise<ConversationRef> {
+    if (!/^\d{1,9}$/.test(id)) throw notFound(field);
+    const conversationId = Number(id);
+    let facts = this.facts.get(conversationId);
+    if (!facts) {
+      const [row] = await this.db.$queryRaw<ConversationFacts[]>`
+        SELECT kind, CASE WHEN kind = 'DIRECT'
+          THEN ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = id) END AS "directMembers"
+        FROM conversations WHERE id = ${conversationId}`;
+      if (!row) throw notFound(field);
+      facts = row;
+      this.facts.set(conversationId, facts);
+    }
+    if (facts.kind === 'GROUP') return { id: conversationId, kind: 'GROUP', viewer, peer: null };
+    const peerId = facts.directMembers!.find((member) => member !== viewer.id);
+    if (peerId === undefined || !facts.directMembers!.includes(viewer.id)) throw notFound(field);
+    const peer = (await this.users.byIds([peerId])).get(peerId);
+    if (!peer) throw notFound(field);
+    return { id: conversationId, kind: 'DIRECT', viewer, peer };
   }
 
   private async tryAccess(viewer: UserRef, id: string): Promise<ConversationRef | null> {

@@ -254,7 +254,7 @@ export class MessageService {
       throw badInput('to', 'Pass exactly one of to (a username) or conversationId.');
     return to != null
       ? this.conversations.openDirect(viewer, to, 'to')
-      : this.conversations.access(viewer, conversationId!, 'conversationId');
+      : this.conversations.sendTarget(viewer, conversationId!, 'conversationId');
   }
 
   /** Commits the message, then tells every member (see `writeMessage`). */
