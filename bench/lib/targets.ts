@@ -85,15 +85,21 @@ export function subscribeToEvents(client: Client, me: Account, receive: Receive,
   );
 }
 
+/** The id of the conversation a send went to, or null if it was refused. */
+type Sent = string | null;
+type SendResult = { data?: { sendMessage?: { conversation: { id: string } } } | null; errors?: unknown };
+const sentTo = (result: SendResult): Sent =>
+  (!result.errors && result.data?.sendMessage?.conversation.id) || null;
+
 function sendOverSocket(client: Client, target: SendTarget, body: string, clientId: string) {
-  return new Promise<boolean>((resolve) => {
-    let ok = false;
+  return new Promise<Sent>((resolve) => {
+    let sent: Sent = null;
     client.subscribe(
       { query: SEND, variables: sendVariables(target, body, clientId) },
       {
-        next: ({ errors }) => void (ok = !errors),
-        error: () => resolve(false),
-        complete: () => resolve(ok),
+        next: (result) => void (sent = sentTo(result as SendResult)),
+        error: () => resolve(null),
+        complete: () => resolve(sent),
       },
     );
   });
@@ -163,9 +169,9 @@ async function sendOverHttp(
       query: SEND,
       variables: sendVariables(target, body, clientId),
     });
-    return result.status === 200 && !result.errors && Boolean(result.data);
+    return result.status === 200 ? sentTo(result) : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -183,11 +189,19 @@ export async function graphqlEndpoint(
   const client = await graphqlClient(baseUrl, me);
   subscribeToEvents(client, me, receive, errors);
   const agent = browserAgent();
+  // As the web client does: a person by name until the conversation has an id, then by its id.
+  const conversationIds = new Map<string, string>();
   return {
-    send: (target, body, clientId) =>
-      via === 'http'
-        ? sendOverHttp(agent, baseUrl, me, target, body, clientId)
-        : sendOverSocket(client, target, body, clientId),
+    send: async (target, body, clientId) => {
+      const known = 'to' in target ? conversationIds.get(target.to) : undefined;
+      const addressed = known === undefined ? target : { conversationId: known };
+      const sent =
+        via === 'http'
+          ? await sendOverHttp(agent, baseUrl, me, addressed, body, clientId)
+          : await sendOverSocket(client, addressed, body, clientId);
+      if (sent !== null && 'to' in target) conversationIds.set(target.to, sent);
+      return sent !== null;
+    },
     close: async () => {
       agent.destroy();
       await client.dispose();
