@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import type { Context, Services } from '../context.ts';
 import { noSessionCarrier } from '../context.ts';
 import type { Drain } from '../delivery/drain.ts';
-import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
+import { closeSocket, CloseCodes, sendWithFlowControl, type KeepAlive } from '../delivery/socket-flow.ts';
 import type { GraphQLServer } from '../graphql/yoga.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { sessionToken } from './session-cookie.ts';
@@ -99,7 +99,7 @@ export interface GraphQLWsOptions {
   drain: Drain;
   maxOperationsPerSocket: number;
   maxBufferedBytes: number;
-  keepAliveMs: number;
+  keepAlive: KeepAlive;
   adoptSocket: AdoptSocket;
 }
 
@@ -211,7 +211,7 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
       lifetime: new AbortController(),
       operations: new Map(),
     };
-    keepAlive(socket, options.keepAliveMs);
+    options.keepAlive.watch(socket);
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
