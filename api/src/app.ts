@@ -14,6 +14,7 @@ import { applyMigrations } from './db/migrations.ts';
 import type { Config } from './env.ts';
 import { createGraphQLServer, queryLimits } from './graphql/yoga.ts';
 import { Drain } from './delivery/drain.ts';
+import { KeepAlive } from './delivery/socket-flow.ts';
 import { createInProcessBus, createRedisBus } from './pubsub.ts';
 import { AccountService } from './services/accounts.ts';
 import { BlockService } from './services/blocks.ts';
@@ -170,7 +171,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     const socketFlow = {
       adoptSocket: socketAdopter(log),
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
-      keepAliveMs: config.WS_KEEPALIVE_INTERVAL,
+      keepAlive: new KeepAlive(config.WS_KEEPALIVE_INTERVAL),
     };
 
     const stopRevocations = await bus.subscribe('sessions:revoked', ({ sessionIds }) =>

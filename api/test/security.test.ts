@@ -278,12 +278,23 @@ describe('WebSocket limits', () => {
     expect(await code).toBe(1009);
   });
 
-  it('keeps the connection-init timeout: a socket that never says hello is closed with 4408', async () => {
+  it('keeps the connection-init timeout: a socket that never says hello is closed with 4408, one that did is kept', async () => {
     const user = await signup(main);
-    const socket = new WebSocket(main.wsUrl, 'graphql-transport-ws', {
-      headers: { cookie: `sessionid=${user.token}` },
-    });
-    expect(await closeCode(socket)).toBe(4408);
+    const open = () => {
+      const socket = new WebSocket(main.wsUrl, 'graphql-transport-ws', {
+        headers: { cookie: `sessionid=${user.token}` },
+      });
+      disposers.push(() => socket.terminate());
+      return socket;
+    };
+    const greeted = open();
+    await new Promise((resolve) => greeted.on('open', resolve));
+    const acknowledged = new Promise((resolve) => greeted.on('message', resolve));
+    greeted.send(JSON.stringify({ type: 'connection_init' }));
+    expect(JSON.parse(String(await acknowledged))).toEqual({ type: 'connection_ack' });
+    // Opened after the greeted one: by the time it is cut, the greeted one's wait has passed too.
+    expect(await closeCode(open())).toBe(4408);
+    expect(greeted.readyState).toBe(WebSocket.OPEN);
   });
 
   it('caps operations per socket and sockets per user', async () => {

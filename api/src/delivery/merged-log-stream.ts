@@ -56,10 +56,11 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
   #backlog: E[] = [];
   /** A full re-read from the watermark is due, resumed from this keyset. */
   #fullRead: { after: LogEntry | null } | null = null;
+  // The two below are rarely needed: made on first use, as every idle socket holds a stream.
   /** Logs to re-read on their own (a gap, or a first sight of the log). */
-  #logReads = new Set<number>();
+  #logReads: Set<number> | undefined;
   /** Logs whose entries past a seq must not be delivered (the reader was removed from them). */
-  #closedLogs = new Map<number, number>();
+  #closedLogs: Map<number, number> | undefined;
   #overflows = 0;
   readonly #options: Required<MergedLogStreamOptions<E>>;
 
@@ -87,11 +88,11 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
 
   /** The reader left log `log` at `seq`: nothing after it is delivered until `reopenLog`. */
   closeLog(log: number, seq: number) {
-    this.#closedLogs.set(log, seq);
+    (this.#closedLogs ??= new Map()).set(log, seq);
   }
 
   reopenLog(log: number) {
-    if (this.#closedLogs.delete(log)) this.#logReads.add(log);
+    if (this.#closedLogs?.delete(log)) this.#readLog(log);
     this.notify();
   }
 
@@ -99,6 +100,10 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
   resync() {
     this.#fullRead = { after: null };
     this.notify();
+  }
+
+  #readLog(log: number) {
+    (this.#logReads ??= new Set()).add(log);
   }
 
   #enqueue(item: { type: 'entry'; entry: E } | { type: 'event'; event: T }) {
@@ -111,7 +116,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
   }
 
   #isNew(entry: E): boolean {
-    const closedAt = this.#closedLogs.get(entry.log);
+    const closedAt = this.#closedLogs?.get(entry.log);
     if (closedAt !== undefined && entry.seq > closedAt) return false;
     const known = this.#position.logs.get(entry.log);
     return known ? entry.seq > known.seq : entry.at > this.#position.watermark - this.#options.skewMs;
@@ -130,7 +135,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
         if (this.#isNew(stored)) return this.#advance(stored);
         continue;
       }
-      if (this.#fullRead || this.#logReads.size > 0) {
+      if (this.#fullRead || this.#logReads?.size) {
         if (this.retrying) return undefined;
         if (!(await this.#read())) return undefined;
         continue;
@@ -143,7 +148,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
       const known = this.#position.logs.get(entry.log);
       if (known ? known.seq === entry.seq - 1 : entry.seq === 1) return this.#advance(entry);
       // A gap, or a log not seen yet whose earlier entries may be missing: read it from the source.
-      this.#logReads.add(entry.log);
+      this.#readLog(entry.log);
     }
   }
 
@@ -158,9 +163,9 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
         this.#fullRead = entries.length === readBatch ? { after: entries.at(-1)! } : null;
         this.#backlog = entries;
         // A full read covers every log: reading them one by one as well is not needed.
-        if (!this.#fullRead) this.#logReads.clear();
+        if (!this.#fullRead) this.#logReads = undefined;
       } else {
-        const log = this.#logReads.values().next().value!;
+        const log = this.#logReads!.values().next().value!;
         const known = this.#position.logs.get(log);
         // From the log's own position when known, else from the window's start.
         const after = known ? { log, seq: known.seq, at: known.at } : null;
@@ -170,7 +175,7 @@ export class MergedLogStream<E extends LogEntry, T> extends PullStream<StreamIte
           readBatch,
           log,
         );
-        if (entries.length < readBatch) this.#logReads.delete(log);
+        if (entries.length < readBatch) this.#logReads!.delete(log);
         this.#backlog = entries;
       }
       return true;

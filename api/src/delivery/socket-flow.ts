@@ -45,17 +45,50 @@ export function sendWithFlowControl(
 }
 
 /**
- * Pings every `intervalMs` and cuts a connection that did not answer the
- * previous ping: dead peers and half-open connections do not hold sockets.
+ * Pings every watched socket every `intervalMs` and cuts a connection that
+ * did not answer the previous ping: dead peers and half-open connections do
+ * not hold sockets. One timer for all the sockets, running while any is
+ * watched, and listeners shared by all of them: an idle socket costs an entry
+ * in a map, not a timer and closures of its own.
  */
-export function keepAlive(socket: WebSocket, intervalMs: number) {
-  let answered = true;
-  socket.on('pong', () => (answered = true));
-  const timer = setInterval(() => {
-    if (!answered) return socket.terminate();
-    answered = false;
-    socket.ping();
-  }, intervalMs);
-  timer.unref();
-  socket.once('close', () => clearInterval(timer));
+export class KeepAlive {
+  /** Each watched socket, and whether it answered the last ping. */
+  readonly #answered = new Map<WebSocket, boolean>();
+  #timer: NodeJS.Timeout | undefined;
+  // ws calls a listener with the socket as `this`, so one function serves every socket.
+  readonly #onPong: (this: WebSocket) => void;
+  readonly #onClose: (this: WebSocket) => void;
+
+  constructor(private readonly intervalMs: number) {
+    const answered = this.#answered;
+    const unwatched = () => {
+      if (answered.size > 0) return;
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    };
+    this.#onPong = function () {
+      if (answered.has(this)) answered.set(this, true);
+    };
+    this.#onClose = function () {
+      answered.delete(this);
+      unwatched();
+    };
+  }
+
+  watch(socket: WebSocket) {
+    this.#answered.set(socket, true);
+    socket.on('pong', this.#onPong);
+    socket.once('close', this.#onClose);
+    this.#timer ??= setInterval(() => this.#ping(), this.intervalMs).unref();
+  }
+
+  #ping() {
+    for (const [socket, answered] of this.#answered) {
+      if (!answered) socket.terminate();
+      else {
+        this.#answered.set(socket, false);
+        socket.ping();
+      }
+    }
+  }
 }

@@ -4,7 +4,7 @@ import type { Services } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
 import { Watermark, type Drain } from '../delivery/drain.ts';
 import type { OrderedStream } from '../delivery/ordered-stream.ts';
-import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
+import { closeSocket, CloseCodes, sendWithFlowControl, type KeepAlive } from '../delivery/socket-flow.ts';
 import { LogThrottle } from '../log-throttle.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { AppError } from '../services/errors.ts';
@@ -65,7 +65,7 @@ export interface CompatSocketOptions {
   sockets: SocketRegistry;
   drain: Drain;
   maxBufferedBytes: number;
-  keepAliveMs: number;
+  keepAlive: KeepAlive;
   adoptSocket: AdoptSocket;
 }
 
@@ -118,7 +118,7 @@ export const compatChatSocket =
         const release = sockets.add(chat.viewer, (code, reason) => closeSocket(socket, code, reason));
         if (!release) return closeSocket(socket, CloseCodes.tooManyConnections, 'Too many open connections');
         socket.once('close', release);
-        keepAlive(socket, options.keepAliveMs);
+        options.keepAlive.watch(socket);
 
         let stream: OrderedStream<MessageView> | undefined;
         const replyError = (message: string) =>

@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import type { Context, Services } from '../context.ts';
 import { noSessionCarrier } from '../context.ts';
 import type { Drain } from '../delivery/drain.ts';
-import { closeSocket, CloseCodes, keepAlive, sendWithFlowControl } from '../delivery/socket-flow.ts';
+import { closeSocket, CloseCodes, sendWithFlowControl, type KeepAlive } from '../delivery/socket-flow.ts';
 import type { GraphQLServer } from '../graphql/yoga.ts';
 import type { Viewer } from '../services/accounts.ts';
 import { sessionToken } from './session-cookie.ts';
@@ -27,6 +27,8 @@ interface SocketState {
   cookieToken: string | undefined;
   /** Aborted when the socket closes: ends every stream its operations opened. */
   lifetime: AbortController;
+  /** Closes the socket if it never sends `connection_init`; let go once it does. */
+  initWait?: NodeJS.Timeout;
   viewer?: Viewer;
   release?: () => void;
   /** Live operations by id, from subscribe until complete; a query or mutation holds a drain ticket. */
@@ -90,6 +92,9 @@ function frameParser() {
   return (data: Buffer): unknown => JSON.parse(data.toString('utf8'), revive);
 }
 
+/** graphql-ws's default: how long a socket may stay open without sending `connection_init`. */
+const CONNECTION_INIT_WAIT_MS = 3_000;
+
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
 export interface GraphQLWsOptions {
@@ -99,7 +104,7 @@ export interface GraphQLWsOptions {
   drain: Drain;
   maxOperationsPerSocket: number;
   maxBufferedBytes: number;
-  keepAliveMs: number;
+  keepAlive: KeepAlive;
   adoptSocket: AdoptSocket;
 }
 
@@ -119,7 +124,11 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
   const { yoga, services, sockets, drain } = options;
   const parseFrame = frameParser();
   const protocol = makeServer<Record<string, unknown> | undefined, SocketState>({
+    // Ours instead (`initWait`): graphql-ws keeps its timer referenced for the life of the socket.
+    connectionInitWaitTimeout: 0,
     onConnect: async (ctx) => {
+      clearTimeout(ctx.extra.initWait);
+      ctx.extra.initWait = undefined;
       const { authToken } = ctx.connectionParams ?? {};
       const { socket, cookieToken } = ctx.extra;
       const token = typeof authToken === 'string' ? authToken : cookieToken;
@@ -209,9 +218,14 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
       address: request.ip,
       cookieToken: sessionToken(request),
       lifetime: new AbortController(),
+      initWait: setTimeout(
+        () =>
+          closeSocket(socket, CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout'),
+        CONNECTION_INIT_WAIT_MS,
+      ),
       operations: new Map(),
     };
-    keepAlive(socket, options.keepAliveMs);
+    options.keepAlive.watch(socket);
     const closed = protocol.opened(
       {
         protocol: socket.protocol,
@@ -236,6 +250,7 @@ export function createGraphQLWsHandler(options: GraphQLWsOptions) {
       state,
     );
     socket.once('close', (code: number, reason: Buffer) => {
+      clearTimeout(state.initWait);
       state.lifetime.abort();
       for (const { endWork } of state.operations.values()) endWork?.();
       state.release?.();

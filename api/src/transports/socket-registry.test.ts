@@ -30,7 +30,28 @@ describe('SocketRegistry expiry', () => {
     expect(close).toHaveBeenCalledExactlyOnceWith(4403, 'Session ended');
   });
 
-  it('clears the timer when the socket is released', () => {
+  it('closes each socket at its own session’s expiry, with one timer for all of them', () => {
+    const registry = new SocketRegistry(10, { opened: () => {}, closed: () => {} });
+    const [first, second, third, released] = [vi.fn(), vi.fn(), vi.fn(), vi.fn()];
+    registry.add(viewer('s2', 5_000), second);
+    registry.add(viewer('s1', 2_000), first);
+    registry.add(viewer('s0', 1_000), released)!();
+    registry.add(viewer('s3', 8_000), third);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1_999);
+    expect(first).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(first).toHaveBeenCalledExactlyOnceWith(4403, 'Session ended');
+    expect(second).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(3_000);
+    expect(second).toHaveBeenCalledExactlyOnceWith(4403, 'Session ended');
+    expect(third).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(3_000);
+    expect(third).toHaveBeenCalledExactlyOnceWith(4403, 'Session ended');
+    expect(released).not.toHaveBeenCalled();
+  });
+
+  it('clears the timer when the last socket is released', () => {
     const registry = new SocketRegistry(10, { opened: () => {}, closed: () => {} });
     const close = vi.fn();
     registry.add(viewer('s1', 1_000), close)!();

@@ -3,7 +3,6 @@ import type { Viewer } from '../services/accounts.ts';
 interface TrackedSocket {
   viewer: Viewer;
   close(code: number, reason: string): void;
-  expiry?: NodeJS.Timeout;
 }
 
 /** Timers fire at once past 2^31 - 1 ms (24.8 days); a longer session is re-armed in steps. */
@@ -15,10 +14,15 @@ const SESSION_ENDED = [4403, 'Session ended'] as const;
  * Every open WebSocket of this instance, by session and by user: caps how
  * many one person holds, closes a session's sockets the moment it is
  * revoked (here directly, elsewhere through the bus) and when it expires.
+ * Expiry is one timer for the whole instance, due at the soonest expiry of
+ * any open socket, rather than a timer per socket.
  */
 export class SocketRegistry {
   private readonly sockets = new Set<TrackedSocket>();
   private readonly countByUser = new Map<number, number>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  /** When `expiryTimer` is due (ms); Infinity when none is armed. */
+  private nextExpiry = Infinity;
 
   constructor(
     private readonly maxPerUser: number,
@@ -31,7 +35,7 @@ export class SocketRegistry {
     const count = this.countByUser.get(viewer.id) ?? 0;
     if (count >= this.maxPerUser) return null;
     const socket: TrackedSocket = { viewer, close };
-    this.armExpiry(socket);
+    this.armExpiry(viewer.sessionExpiresAt);
     this.sockets.add(socket);
     this.countByUser.set(viewer.id, count + 1);
     this.presence.opened(viewer);
@@ -39,8 +43,11 @@ export class SocketRegistry {
     return () => {
       if (released) return;
       released = true;
-      clearTimeout(socket.expiry);
       this.sockets.delete(socket);
+      if (this.sockets.size === 0) {
+        clearTimeout(this.expiryTimer);
+        this.nextExpiry = Infinity;
+      }
       const left = (this.countByUser.get(viewer.id) ?? 1) - 1;
       if (left === 0) this.countByUser.delete(viewer.id);
       else this.countByUser.set(viewer.id, left);
@@ -48,13 +55,33 @@ export class SocketRegistry {
     };
   }
 
-  /** Closes the socket when its session reaches its absolute expiry; unref'd, so it never holds the process. */
-  private armExpiry(socket: TrackedSocket) {
-    const left = socket.viewer.sessionExpiresAt - Date.now();
-    socket.expiry = setTimeout(
-      () => (left > MAX_TIMER_MS ? this.armExpiry(socket) : socket.close(...SESSION_ENDED)),
-      Math.min(Math.max(0, left), MAX_TIMER_MS),
+  /**
+   * Makes sure the timer fires by `at`. A socket that closes leaves the timer
+   * as it is (unless it was the last): firing early finds nothing expired and
+   * re-arms for the next.
+   * Unref'd, so it never holds the process.
+   */
+  private armExpiry(at: number) {
+    if (at >= this.nextExpiry) return;
+    clearTimeout(this.expiryTimer);
+    this.nextExpiry = at;
+    this.expiryTimer = setTimeout(
+      () => this.closeExpired(),
+      Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
     ).unref();
+  }
+
+  private closeExpired() {
+    this.expiryTimer = undefined;
+    this.nextExpiry = Infinity;
+    const now = Date.now();
+    let soonest = Infinity;
+    for (const socket of this.sockets) {
+      const expiresAt = socket.viewer.sessionExpiresAt;
+      if (expiresAt <= now) socket.close(...SESSION_ENDED);
+      else soonest = Math.min(soonest, expiresAt);
+    }
+    if (soonest !== Infinity) this.armExpiry(soonest);
   }
 
   closeSessions(sessionIds: Iterable<string>) {
