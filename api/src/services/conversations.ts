@@ -223,7 +223,8 @@ export class ConversationService {
     return { id: conversationId, kind: 'DIRECT', viewer, peer };
   }
 
-  private async tryAccess(viewer: UserRef, id: string): Promise<ConversationRef | null> {
+  /** The conversation `id` if the viewer is a member; null otherwise. */
+  async tryAccess(viewer: UserRef, id: string): Promise<ConversationRef | null> {
     if (!/^\d{1,9}$/.test(id)) return null;
     const [row] = await this.db.$queryRaw<Array<{ kind: ConversationKind; peerId: number | null }>>`
       SELECT c.kind, (SELECT o.user_id FROM conversation_members o

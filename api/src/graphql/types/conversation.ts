@@ -1,5 +1,5 @@
 import { requireViewer, type Context } from '../../context.ts';
-import type { ConversationView, MemberView } from '../../services/conversations.ts';
+import type { ConversationRef, ConversationView, MemberView } from '../../services/conversations.ts';
 import { AppError } from '../../services/errors.ts';
 import type { UserRef } from '../../services/users.ts';
 import { builder } from '../builder.ts';
@@ -15,6 +15,8 @@ export interface ConversationParent {
   id: number;
   viewer: UserRef;
   loaded?: Promise<ConversationView | null>;
+  /** The viewer's membership, when the resolver that found the conversation checked it already. */
+  access?: ConversationRef;
 }
 
 export const conversationParent = (view: ConversationView): ConversationParent => ({
@@ -97,7 +99,8 @@ export const Conversation = builder.objectRef<ConversationParent>('Conversation'
         type: Message,
         description: 'Oldest first; `last: 50` is the newest 50.',
         resolve: async (parent, args, context) => {
-          const conversation = await context.services.conversations.access(parent.viewer, String(parent.id));
+          const conversation =
+            parent.access ?? (await context.services.conversations.access(parent.viewer, String(parent.id)));
           return messageConnection(await context.services.messages.page(conversation, args));
         },
       },
@@ -162,9 +165,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'Null unless the viewer is a member.',
     args: { id: t.arg.id({ required: true }) },
+    // The membership check alone: the summary (last message, unread count) is loaded only when
+    // asked for, so a history page, which asks for `id` and `messages`, does not pay for it.
     resolve: async (_root, args, context) => {
-      const view = await context.services.conversations.byId(requireViewer(context), String(args.id));
-      return view && conversationParent(view);
+      const access = await context.services.conversations.tryAccess(requireViewer(context), String(args.id));
+      return access && { id: access.id, viewer: access.viewer, access };
     },
   }),
 }));
