@@ -422,16 +422,19 @@ export class MessageService {
     range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
   ): Promise<MessageRow[]> {
     const { forward, take, afterSeq, beforeSeq } = range;
-    return this.db.message.findMany({
-      where: {
-        conversationId: conversation.id,
-        seq: { ...(afterSeq !== null && { gt: afterSeq }), ...(beforeSeq !== null && { lt: beforeSeq }) },
-        conversation: { members: { some: { userId: conversation.viewer.id } } },
-      },
-      orderBy: { seq: forward ? 'asc' : 'desc' },
-      take,
-      select: messageColumns,
-    });
+    // One raw statement: Prisma's relation filter for the membership compiled to a join through
+    // conversations and cost more CPU than the index scan itself.
+    return this.db.$queryRaw<MessageRow[]>`
+      SELECT id, conversation_id AS "conversationId", seq, kind, sender_id AS "senderId", body,
+             client_id AS "clientId", created_at AS "createdAt"
+      FROM messages
+      WHERE conversation_id = ${conversation.id}
+        AND EXISTS (SELECT 1 FROM conversation_members
+                    WHERE conversation_id = ${conversation.id} AND user_id = ${conversation.viewer.id})
+        ${afterSeq === null ? Prisma.empty : Prisma.sql`AND seq > ${afterSeq}`}
+        ${beforeSeq === null ? Prisma.empty : Prisma.sql`AND seq < ${beforeSeq}`}
+      ORDER BY seq ${forward ? Prisma.sql`ASC` : Prisma.sql`DESC`}
+      LIMIT ${take}`;
   }
 
   /** The messages after `seq`, oldest first: the backlog of a resuming stream. */
