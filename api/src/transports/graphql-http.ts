@@ -37,7 +37,11 @@ export function createGraphQLHttpHandler(deps: {
       return refuse(reply, 503, 'UNAVAILABLE', 'The service is temporarily unavailable. Try again shortly.');
     }
     const lifetime = new AbortController();
-    reply.raw.once('close', () => lifetime.abort());
+    // Only a connection closed before the answer ends anything (an SSE subscription); aborting
+    // after every finished response would build an AbortError, with its stack, per request.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) lifetime.abort();
+    });
     const context: Context = {
       services,
       viewer,
