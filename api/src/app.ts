@@ -1,9 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { handleProtocols } from 'graphql-ws';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
@@ -75,6 +75,30 @@ const GRAPHIQL_CONTENT_SECURITY_POLICY = {
   'style-src': ["'self'", "'unsafe-inline'"],
   'worker-src': ["'self'", 'blob:'],
 };
+
+const securityHeaderOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+  // Sends the Referer to our own pages only: an old client's GET /logout/ link needs it.
+  referrerPolicy: { policy: 'same-origin' },
+  frameguard: { action: 'deny' },
+} satisfies HelmetOptions;
+/**
+ * Helmet's header setters, built once: @fastify/helmet built them (parsing the policy) on every
+ * request, a tenth of the CPU of a small GraphQL request.
+ */
+const securityHeaders = setHeaders(helmet(securityHeaderOptions));
+const graphiqlSecurityHeaders = setHeaders(
+  helmet({
+    ...securityHeaderOptions,
+    contentSecurityPolicy: { useDefaults: false, directives: GRAPHIQL_CONTENT_SECURITY_POLICY },
+  }),
+);
+
+/** A Fastify hook over Helmet's middleware; static options fail when built, never per request. */
+function setHeaders(middleware: ReturnType<typeof helmet>) {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void) =>
+    middleware(request.raw, reply.raw, () => done());
+}
 
 /** Builds the whole server from a validated config; nothing here reads the process. */
 export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): App {
@@ -205,12 +229,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     server.server.maxConnections = config.MAX_CONNECTIONS;
     server.server.headersTimeout = Math.min(config.HTTP_IDLE_TIMEOUT, 10_000);
     server.setErrorHandler(httpErrorHandler);
-    await server.register(fastifyHelmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-      // Sends the Referer to our own pages only: an old client's GET /logout/ link needs it.
-      referrerPolicy: { policy: 'same-origin' },
-      frameguard: { action: 'deny' },
-    });
+    server.addHook('onRequest', securityHeaders);
     await server.register(fastifyCookie);
     await server.register(fastifyWebsocket, {
       options: {
@@ -247,10 +266,9 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     server.route({
       method: 'GET',
       url: '/graphql',
+      // Runs after the global hook: GraphiQL's policy replaces the default one.
       ...(config.GRAPHIQL && {
-        helmet: {
-          contentSecurityPolicy: { useDefaults: false, directives: GRAPHIQL_CONTENT_SECURITY_POLICY },
-        },
+        onRequest: graphiqlSecurityHeaders,
       }),
       handler: graphqlHttp,
       wsHandler: graphqlWs,
