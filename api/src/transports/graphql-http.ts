@@ -49,13 +49,19 @@ export function createGraphQLHttpHandler(deps: {
       session: cookieSessionCarrier(request, reply, deps.sessionMaxAgeMs),
       signal: lifetime.signal,
     };
-    const response = await yoga.handleNodeRequestAndResponse(request, reply, context);
+    // Fastify's request minus its `query`, which @whatwg-node would merge into the URL again by
+    // parsing and reprinting it; the query string is in the URL already. The parsed body is used as is.
+    const { raw, method, headers, body } = request;
+    const response = await yoga.handleNodeRequestAndResponse({ raw, method, headers, body }, reply, context);
     response.headers.forEach((value, key) => {
       // Cookies were set on the reply already; Yoga's own set-cookie list is empty.
       if (key !== 'set-cookie') void reply.header(key, value);
     });
     // Answers depend on the session (a GET of `me` included): never from a cache.
     void reply.header('cache-control', 'no-store');
-    return reply.status(response.status).send(response.body);
+    // A single JSON result is one string, sent with the headers in one write; only streamed
+    // results (SSE, multipart) go through @whatwg-node's stream and the Proxy it wraps it in.
+    const single = JSON_CONTENT_TYPE.test(response.headers.get('content-type') ?? '');
+    return reply.status(response.status).send(single ? await response.text() : response.body);
   };
 }
