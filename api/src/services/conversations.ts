@@ -223,17 +223,22 @@ export class ConversationService {
     return { id: conversationId, kind: 'DIRECT', viewer, peer };
   }
 
-  /** The conversation `id` if the viewer is a member; null otherwise. */
+  /** The conversation `id` if the viewer is a member; null otherwise. One statement, the peer included. */
   async tryAccess(viewer: UserRef, id: string): Promise<ConversationRef | null> {
     if (!/^\d{1,9}$/.test(id)) return null;
-    const [row] = await this.db.$queryRaw<Array<{ kind: ConversationKind; peerId: number | null }>>`
-      SELECT c.kind, (SELECT o.user_id FROM conversation_members o
-                      WHERE o.conversation_id = c.id AND o.user_id <> ${viewer.id} AND c.kind = 'DIRECT') AS "peerId"
-      FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ${viewer.id}
+    const [row] = await this.db.$queryRaw<
+      Array<{ kind: ConversationKind; peerId: number | null; peerName: string | null }>
+    >`
+      SELECT c.kind, peer.id AS "peerId", peer.username AS "peerName"
+      FROM conversations c
+      JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ${viewer.id}
+      LEFT JOIN LATERAL (
+        SELECT u.id, u.username FROM conversation_members o JOIN users u ON u.id = o.user_id
+        WHERE c.kind = 'DIRECT' AND o.conversation_id = c.id AND o.user_id <> ${viewer.id}
+      ) peer ON true
       WHERE c.id = ${Number(id)}`;
     if (!row) return null;
-    const peer =
-      row.peerId === null ? null : ((await this.users.byIds([row.peerId])).get(row.peerId) ?? null);
+    const peer = row.peerId === null ? null : { id: row.peerId, username: row.peerName ?? '' };
     return { id: Number(id), kind: row.kind, viewer, peer };
   }
 
