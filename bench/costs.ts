@@ -84,10 +84,12 @@ try {
   const rows = [];
   const [aliceHttp] = await connect([alice!], 'http');
   await connect([bob!], 'http');
-  rows.push(await measure(aliceHttp!, { to: bob!.username }, 1, '1:1, sendMessage(to:) over HTTP'));
+  rows.push(
+    await measure(aliceHttp!, { to: bob!.username }, 1, '1:1 over HTTP, by conversationId (the web client)'),
+  );
   const [aliceSocket] = await connect([alice!], 'socket');
   // Alice has two sockets now, each with `events`: her own copies are not counted as deliveries.
-  rows.push(await measure(aliceSocket!, { to: bob!.username }, 1, '1:1, sendMessage(to:) over graphql-ws'));
+  rows.push(await measure(aliceSocket!, { to: bob!.username }, 1, '1:1 over graphql-ws, by conversationId'));
 
   const agent = browserAgent();
   const created = await postGraphQL(agent, server.url, group[0]!, {
