@@ -300,15 +300,20 @@ export class ConversationService {
              CASE WHEN lm.id IS NULL THEN NULL ELSE json_build_object(
                'id', lm.id::text, 'seq', lm.seq, 'kind', lm.kind, 'senderId', lm.sender_id, 'body', lm.body,
                'clientId', lm.client_id, 'createdAt', lm.created_at) END AS "lastMessage",
-             unread.count AS "unreadCount", peer.id AS "peerId", peer.username AS "peerName"
+             COALESCE(unread.count, LEAST(page.last_seq - page.last_read_seq, ${MAX_UNREAD_COUNT})) AS "unreadCount",
+             peer.id AS "peerId", peer.username AS "peerName"
       FROM page
       LEFT JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = page.id AND seq = page.last_seq) lm ON true
+      -- A direct conversation holds only text, and a send moves its sender's read position to it:
+      -- everything past the viewer's position is unread, and the seqs count it. A group has
+      -- timeline lines and newcomers' positions: its unread messages are counted.
       LEFT JOIN LATERAL (
         SELECT count(*)::int AS count FROM (
           SELECT 1 FROM messages x
-          WHERE x.conversation_id = page.id AND x.seq > page.last_read_seq AND x.kind = 'TEXT'
-            AND x.sender_id <> ${viewer.id}
+          WHERE page.kind = 'GROUP' AND x.conversation_id = page.id AND x.seq > page.last_read_seq
+            AND x.kind = 'TEXT' AND x.sender_id <> ${viewer.id}
           LIMIT ${MAX_UNREAD_COUNT}) counted
+        HAVING page.kind = 'GROUP'
       ) unread ON true
       LEFT JOIN LATERAL (
         SELECT u.id, u.username FROM conversation_members o JOIN users u ON u.id = o.user_id
