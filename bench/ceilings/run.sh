@@ -3,7 +3,7 @@
 # for what a chat instance asks of them per message (docs/scaling.md).
 # PostgreSQL: pgbench, 20 s per script, on a database of the chat's schema with
 # 1,000 direct conversations and one group of 100 (dropped at the end). Redis: redis-benchmark
-# PUBLISH of a message-sized payload to a channel with one subscriber, bounded
+# PUBLISH of a message-sized payload to a channel with 1 and with 8 subscribers (instances), bounded
 # by -n (Redis 7.0's redis-benchmark has no `-t publish`: the command is given).
 # Both are bounded: this machine is shared.
 set -euo pipefail
@@ -59,17 +59,23 @@ done
 echo "== what the messages written take on disk, indexes included"
 psql -At "$DB_URL" -c "SELECT count(*) || ' messages, ' || pg_total_relation_size('messages') / count(*) || ' bytes each' FROM messages"
 
-echo "== redis-benchmark: PUBLISH of a 500-byte message to a channel with one subscriber"
-CHANNEL="chat-ceilings-$$:user:1"
-redis-cli -h "$REDIS_HOST" subscribe "$CHANNEL" >/dev/null &
-SUBSCRIBER=$!
-trap 'kill $SUBSCRIBER 2>/dev/null; rm -rf "$SCRIPTS"; psql -q "$SERVER_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
-sleep 0.5
+# Every instance subscribes to the one channel of user events: a PUBLISH is written to each of them.
+CHANNEL="chat-ceilings-$$:users"
+SUBSCRIBERS=()
+trap 'kill "${SUBSCRIBERS[@]}" 2>/dev/null; rm -rf "$SCRIPTS"; psql -q "$SERVER_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"' EXIT
 PAYLOAD=$(head -c 500 /dev/zero | tr '\0' 'm')
-for pipeline in 1 16; do
-  echo "-- 50 connections, pipeline $pipeline"
-  redis-benchmark -h "$REDIS_HOST" -q -n 200000 -c 50 -P "$pipeline" PUBLISH "$CHANNEL" "$PAYLOAD" |
-    tr '\r' '\n' | grep -v '^$' | tail -1 | sed "s/$PAYLOAD/<500 bytes>/"
+for instances in 1 8; do
+  while [ "${#SUBSCRIBERS[@]}" -lt "$instances" ]; do
+    redis-cli -h "$REDIS_HOST" subscribe "$CHANNEL" >/dev/null &
+    SUBSCRIBERS+=($!)
+  done
+  sleep 0.5
+  echo "== redis-benchmark: PUBLISH of a 500-byte message to a channel with $instances subscriber(s)"
+  for pipeline in 1 16; do
+    echo "-- 50 connections, pipeline $pipeline"
+    redis-benchmark -h "$REDIS_HOST" -q -n 200000 -c 50 -P "$pipeline" PUBLISH "$CHANNEL" "$PAYLOAD" |
+      tr '\r' '\n' | grep -v '^$' | tail -1 | sed "s/$PAYLOAD/<500 bytes>/"
+  done
 done
 echo "-- the send rate limiter's script as each send runs it (its keys expire in 60 s), 50 connections, pipeline 1"
 SCRIPT=$(node -e "
