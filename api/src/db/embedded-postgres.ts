@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -39,6 +40,38 @@ async function loadEmbeddedPostgres() {
 }
 
 /**
+ * The first directory on the way to `path` (itself included, if it exists)
+ * that users other than its owner cannot enter, or null: a server started as
+ * another user cannot reach anything below it.
+ */
+export function closedToOthers(path: string): string | null {
+  let closed: string | null = null;
+  for (let current = resolve(path); ; current = dirname(current)) {
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) closed = current;
+    if (dirname(current) === current) return closed;
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so started by root the embedded one runs
+ * as a `postgres` system user, which must reach both its binaries (in the
+ * checkout's node_modules) and its data folder. Said plainly, rather than as
+ * initdb's `EACCES`.
+ */
+function checkReachableAsPostgresUser(databaseDir: string) {
+  const checkout = dirname(fileURLToPath(import.meta.url));
+  for (const path of [checkout, dirname(databaseDir)]) {
+    const closed = closedToOthers(path);
+    if (closed)
+      throw new Error(
+        `The embedded PostgreSQL runs as the postgres user when started by root, and that user cannot ` +
+          `enter ${closed}: run chmod o+x on it (a mktemp -d folder is 700), work from another ` +
+          `folder, or set DATABASE_URL.`,
+      );
+  }
+}
+
+/**
  * The zero-setup default: a real PostgreSQL server run from the project's own
  * data folder, so `npm start` needs nothing installed or configured.
  */
@@ -49,6 +82,8 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) checkReachableAsPostgresUser(databaseDir);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -56,7 +91,7 @@ export async function startEmbeddedPostgres(
     password: 'chat',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
     onError: (error) => log(String(error)),
   });
