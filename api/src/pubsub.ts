@@ -44,72 +44,107 @@ interface UserEnvelope {
 /** The channel every user event travels on, after the namespace. */
 const USERS_CHANNEL = 'users';
 
+/** How events leave this instance: straight back to it, or through Redis to every instance. */
+interface Transport {
+  kind: EventBus['kind'];
+  healthy(): boolean;
+  publishToUsers(envelope: UserEnvelope): Promise<void>;
+  publish(topic: string, event: unknown): Promise<void>;
+  /** Makes sure this instance hears `topic` from now on. */
+  listen(topic: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Adds `value` to the set at `key`; the returned function takes it out again (once), and the set when empty. */
+function addToSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): () => boolean {
+  const set = map.get(key) ?? new Set();
+  map.set(key, set.add(value));
+  return () => {
+    const removed = set.delete(value);
+    if (set.size === 0 && map.get(key) === set) map.delete(key);
+    return removed;
+  };
+}
+
 /**
- * This instance's listeners: per user, per topic, and the taps that hear
- * everything. A listener that throws is logged and the others still hear the
- * event: a bus callback has no caller that could catch it.
+ * This instance's side of the bus: its listeners per user and per topic, the
+ * taps that hear every user event, and what a transport hands in. A listener
+ * that throws is logged and the others still hear the event: a bus callback
+ * has no caller that could catch it.
  */
-class Listeners {
+class LocalBus implements EventBus {
   private readonly byUser = new Map<number, Set<UserListener>>();
   private readonly taps = new Set<UserEventTap>();
   private readonly byTopic = new Map<string, Set<(event: never) => void>>();
-  private readonly resync = new Set<() => void>();
-  userListenerCount = 0;
+  private readonly resyncListeners = new Set<() => void>();
+  userListeners = 0;
+  /** Set once, by the bus's factory, before the bus is handed out. */
+  transport!: Transport;
 
   constructor(private readonly log: Logger) {}
 
-  addUser(userId: number, listener: UserListener) {
-    const listeners = this.byUser.get(userId) ?? new Set();
-    this.byUser.set(userId, listeners.add(listener));
-    this.userListenerCount++;
+  get kind() {
+    return this.transport.kind;
+  }
+
+  get healthy() {
+    return this.transport.healthy();
+  }
+
+  publishToUsers(to: readonly number[], event: UserWireEvent) {
+    return this.transport.publishToUsers({ to, event });
+  }
+
+  subscribeToUser(userId: number, listener: UserListener) {
+    const remove = addToSetMap(this.byUser, userId, listener);
+    this.userListeners++;
     return () => {
-      if (!listeners.delete(listener)) return;
-      this.userListenerCount--;
-      if (listeners.size === 0 && this.byUser.get(userId) === listeners) this.byUser.delete(userId);
+      if (remove()) this.userListeners--;
     };
   }
 
-  hasTopic(topic: string) {
-    return this.byTopic.has(topic);
-  }
-
-  addTopic(topic: string, listener: (event: never) => void) {
-    const listeners = this.byTopic.get(topic) ?? new Set();
-    this.byTopic.set(topic, listeners.add(listener));
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && this.byTopic.get(topic) === listeners) this.byTopic.delete(topic);
-    };
-  }
-
-  addTap(tap: UserEventTap) {
+  onUserEvent(tap: UserEventTap) {
     this.taps.add(tap);
     return () => void this.taps.delete(tap);
   }
 
-  addResync(listener: () => void) {
-    this.resync.add(listener);
-    return () => void this.resync.delete(listener);
+  publish<K extends keyof BusTopics>(topic: K, event: BusTopics[K]) {
+    return this.transport.publish(topic, event);
+  }
+
+  async subscribe<K extends keyof BusTopics>(topic: K, listener: (event: BusTopics[K]) => void) {
+    if (!this.byTopic.has(topic)) await this.transport.listen(topic);
+    const remove = addToSetMap(this.byTopic, topic, listener as (event: never) => void);
+    return () => void remove();
+  }
+
+  onResync(listener: () => void) {
+    this.resyncListeners.add(listener);
+    return () => void this.resyncListeners.delete(listener);
+  }
+
+  close() {
+    return this.transport.close();
   }
 
   deliverToUsers({ to, event }: UserEnvelope) {
-    for (const tap of this.taps) this.guard(() => tap(event, to));
+    for (const tap of this.taps) this.call(tap, event, to);
     for (const userId of to) {
-      for (const listener of this.byUser.get(userId) ?? []) this.guard(() => listener(event));
+      for (const listener of this.byUser.get(userId) ?? []) this.call(listener, event);
     }
   }
 
   deliverToTopic(topic: string, event: unknown) {
-    for (const listener of this.byTopic.get(topic) ?? []) this.guard(() => listener(event as never));
+    for (const listener of this.byTopic.get(topic) ?? []) this.call(listener, event as never);
   }
 
   resynced() {
-    for (const listener of this.resync) this.guard(listener);
+    for (const listener of this.resyncListeners) this.call(listener);
   }
 
-  private guard(call: () => void) {
+  private call<A extends unknown[]>(listener: (...args: A) => void, ...args: A) {
     try {
-      call();
+      listener(...args);
     } catch (error) {
       this.log.error({ err: error }, 'bus listener failed');
     }
@@ -118,27 +153,16 @@ class Listeners {
 
 /** One instance alone: events go straight to this process's listeners. */
 export function createInProcessBus(log: Logger): EventBus {
-  const listeners = new Listeners(log);
-  return {
+  const bus = new LocalBus(log);
+  bus.transport = {
     kind: 'in-process',
-    healthy: true,
-    get userListeners() {
-      return listeners.userListenerCount;
-    },
-    publishToUsers: (to, event) => {
-      listeners.deliverToUsers({ to, event });
-      return Promise.resolve();
-    },
-    subscribeToUser: (userId, listener) => listeners.addUser(userId, listener),
-    onUserEvent: (tap) => listeners.addTap(tap),
-    publish: (topic, event) => {
-      listeners.deliverToTopic(topic, event);
-      return Promise.resolve();
-    },
-    subscribe: (topic, listener) => Promise.resolve(listeners.addTopic(topic, listener)),
-    onResync: (listener) => listeners.addResync(listener),
+    healthy: () => true,
+    publishToUsers: (envelope) => Promise.resolve(bus.deliverToUsers(envelope)),
+    publish: (topic, event) => Promise.resolve(bus.deliverToTopic(topic, event)),
+    listen: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
+  return bus;
 }
 
 /**
@@ -166,7 +190,7 @@ export async function createRedisBus(redisUrl: string, namespace: string, log: L
   ] as const) {
     client.on('error', (error) => log.warn({ err: error }, `redis ${name} error`));
   }
-  const listeners = new Listeners(log);
+  const bus = new LocalBus(log);
   const usersChannel = namespace + USERS_CHANNEL;
   subscriber.on('message', (channel: string, message: string) => {
     let parsed: unknown;
@@ -176,8 +200,8 @@ export async function createRedisBus(redisUrl: string, namespace: string, log: L
       log.error({ err: error, channel }, 'unreadable bus message');
       return;
     }
-    if (channel === usersChannel) listeners.deliverToUsers(parsed as UserEnvelope);
-    else listeners.deliverToTopic(channel.slice(namespace.length), parsed);
+    if (channel === usersChannel) bus.deliverToUsers(parsed as UserEnvelope);
+    else bus.deliverToTopic(channel.slice(namespace.length), parsed);
   });
   const publish = async (channel: string, payload: unknown) => {
     try {
@@ -199,30 +223,20 @@ export async function createRedisBus(redisUrl: string, namespace: string, log: L
       .catch(() => undefined)
       .then(() => {
         log.info('redis subscriber reconnected; resyncing live streams');
-        listeners.resynced();
+        bus.resynced();
       });
   });
   await subscriber.subscribe(usersChannel);
-  return {
+  bus.transport = {
     kind: 'redis',
-    get userListeners() {
-      return listeners.userListenerCount;
-    },
-    get healthy() {
-      return publisher.status === 'ready' && subscriber.status === 'ready';
-    },
-    publishToUsers: (to, event) => publish(usersChannel, { to, event } satisfies UserEnvelope),
-    subscribeToUser: (userId, listener) => listeners.addUser(userId, listener),
-    onUserEvent: (tap) => listeners.addTap(tap),
+    healthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
+    publishToUsers: (envelope) => publish(usersChannel, envelope),
     publish: (topic, event) => publish(namespace + topic, event),
-    subscribe: async (topic, listener) => {
-      if (!listeners.hasTopic(topic)) await subscriber.subscribe(namespace + topic);
-      return listeners.addTopic(topic, listener);
-    },
-    onResync: (listener) => listeners.addResync(listener),
+    listen: async (topic) => void (await subscriber.subscribe(namespace + topic)),
     close: async () => {
       subscriber.disconnect();
       await publisher.quit().catch(() => publisher.disconnect());
     },
   };
+  return bus;
 }
