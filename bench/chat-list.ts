@@ -30,8 +30,9 @@ try {
     `WITH me AS (SELECT id FROM users WHERE username = $1),
      peers AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE username <> $1 AND username LIKE $2),
      made AS (
-       INSERT INTO conversations (kind, direct_key, last_seq, last_message_at)
-       SELECT 'DIRECT', least(me.id, peers.id) || ':' || greatest(me.id, peers.id), 6, now() - (peers.n || ' seconds')::interval
+       INSERT INTO conversations (kind, direct_key, last_seq, last_stream_seq, last_message_at, last_event_at)
+       SELECT 'DIRECT', least(me.id, peers.id) || ':' || greatest(me.id, peers.id), 6, 6,
+              now() - (peers.n || ' seconds')::interval, now() - (peers.n || ' seconds')::interval
        FROM me, peers RETURNING id, direct_key, last_message_at
      ), pairs AS (
        SELECT made.id, made.last_message_at, me.id AS mine, peers.id AS theirs FROM made, me, peers
@@ -40,15 +41,16 @@ try {
        INSERT INTO conversation_members (conversation_id, user_id, last_read_seq)
        SELECT id, mine, 3 FROM pairs UNION ALL SELECT id, theirs, 6 FROM pairs
      )
-     INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)
-     SELECT pairs.id, seq, CASE WHEN seq % 2 = 0 THEN pairs.mine ELSE pairs.theirs END,
+     INSERT INTO messages (conversation_id, seq, stream_seq, stream_at, sender_id, body, created_at)
+     SELECT pairs.id, seq, seq, pairs.last_message_at - ((6 - seq) || ' minutes')::interval,
+            CASE WHEN seq % 2 = 0 THEN pairs.mine ELSE pairs.theirs END,
             'message number ' || seq, pairs.last_message_at - ((6 - seq) || ' minutes')::interval
      FROM pairs, generate_series(1, 6) AS seq`,
     [me!.username, `list${port}_%`],
   );
   await database.sql.query('ANALYZE');
   const query = `{ conversations(first: 50) { edges { node { id kind title unreadCount updatedAt
-    lastMessage { id body createdAt sender { username } } members { user { username } role lastReadMessageId } } }
+    lastMessage { id body createdAt sender { username } } memberCount peer { username } } }
     pageInfo { hasNextPage endCursor } } }`;
   const ask = async () => {
     const started = performance.now();

@@ -3,18 +3,22 @@
  * message, counted rather than read off the code: PostgreSQL through a
  * counting proxy (statements and round trips, see pg-counter.ts), Redis with
  * MONITOR on this run's key prefix. Sends one at a time, waits for every
- * delivery, and prints a table per send (docs/scaling.md quotes it).
+ * delivery, and prints a table per send (docs/scaling.md quotes it), with
+ * the server's CPU time (user + system, from /proc) per send beside it: one
+ * send at a time, each pays the wake-ups a loaded server shares out among many
+ * (the CPU column of `npm run bench` is the figure under load).
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { freePort } from '../api/test/support/ports.ts';
 import { createBenchDatabase, seedPeople } from './lib/database.ts';
 import { startPgCounter } from './lib/pg-counter.ts';
-import { startChatServer } from './lib/processes.ts';
+import { cpuMs, startChatServer } from './lib/processes.ts';
 import type { Account } from './lib/protocol.ts';
 import { browserAgent, graphqlEndpoint, postGraphQL, type Endpoint, type SendTarget } from './lib/targets.ts';
 
 const SENDS = 100;
+const WARM_UP = 100;
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const database = await createBenchDatabase(serverUrl);
@@ -31,7 +35,9 @@ const server = await startChatServer(await freePort(), {
   SENDS_PER_USER_PER_MINUTE: '100000000',
 });
 const redisCommands = new Map<string, number>();
-const monitor = await new Redis(redisUrl).monitor();
+// MONITOR takes a connection of its own; the client it came from is closed with it, or the process would not exit.
+const redis = new Redis(redisUrl);
+const monitor = await redis.monitor();
 monitor.on('monitor', (_time: string, args: string[]) => {
   if (!args.slice(1).some((arg) => arg.startsWith(prefix))) return;
   const command = args[0]!.toUpperCase();
@@ -63,19 +69,26 @@ const measure = async (from: Endpoint, target: SendTarget, fanout: number, label
       throw new Error(`${label}: send refused`);
     await until(() => heard - before >= fanout);
   };
-  for (let index = 0; index < 5; index++) await send(-1 - index); // warm: caches, prepared plans
+  // Warm: caches, prepared plans, and the JIT (whose compiling would count as the server's CPU).
+  for (let index = 0; index < WARM_UP; index++) await send(-1 - index);
   await new Promise((resolve) => setTimeout(resolve, 200));
   counter.take();
   redisCommands.clear();
+  const cpuBefore = cpuMs(server.pid);
   for (let index = 0; index < SENDS; index++) await send(index);
+  const cpu = cpuMs(server.pid) - cpuBefore;
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const pg = counter.take();
+  return row(label, counter.take(), cpu);
+};
+/** One row of the table: the counts and the server's CPU time over `SENDS` requests, per request. */
+const row = (label: string, pg: { statements: number; roundTrips: number }, cpu: number) => {
   const per = (count: number) => (count / SENDS).toFixed(2);
   return {
     label,
     statements: per(pg.statements),
     roundTrips: per(pg.roundTrips),
     redis: [...redisCommands].map(([command, count]) => `${command} ${per(count)}`).join(', ') || '–',
+    cpu: per(cpu),
   };
 };
 
@@ -85,11 +98,11 @@ try {
   const [aliceHttp] = await connect([alice!], 'http');
   await connect([bob!], 'http');
   rows.push(
-    await measure(aliceHttp!, { to: bob!.username }, 1, '1:1 over HTTP, by conversationId (the web client)'),
+    await measure(aliceHttp!, { to: bob!.username }, 1, '1:1 over HTTP, by conversationId (the web client, socket down)'),
   );
   const [aliceSocket] = await connect([alice!], 'socket');
   // Alice has two sockets now, each with `events`: her own copies are not counted as deliveries.
-  rows.push(await measure(aliceSocket!, { to: bob!.username }, 1, '1:1 over graphql-ws, by conversationId'));
+  rows.push(await measure(aliceSocket!, { to: bob!.username }, 1, '1:1 over graphql-ws, by conversationId (the web client)'));
 
   const agent = browserAgent();
   const created = await postGraphQL(agent, server.url, group[0]!, {
@@ -109,26 +122,23 @@ try {
 
   counter.take();
   redisCommands.clear();
+  const cpuBefore = cpuMs(server.pid);
   for (let index = 0; index < SENDS; index++)
     await postGraphQL(agent, server.url, alice!, { query: '{ __typename }' });
-  const floor = counter.take();
-  rows.push({
-    label: '`{ __typename }` over HTTP (the per-request floor)',
-    statements: (floor.statements / SENDS).toFixed(2),
-    roundTrips: (floor.roundTrips / SENDS).toFixed(2),
-    redis:
-      [...redisCommands].map(([command, count]) => `${command} ${(count / SENDS).toFixed(2)}`).join(', ') ||
-      '–',
-  });
+  const cpu = cpuMs(server.pid) - cpuBefore;
+  rows.push(row('`{ __typename }` over HTTP (the per-request floor)', counter.take(), cpu));
   agent.destroy();
 
-  console.log('| per request | PostgreSQL statements | PostgreSQL round trips | Redis commands |');
-  console.log('| --- | --- | --- | --- |');
-  for (const row of rows)
-    console.log(`| ${row.label} | ${row.statements} | ${row.roundTrips} | ${row.redis} |`);
+  console.log(
+    '| per request | PostgreSQL statements | PostgreSQL round trips | Redis commands | server CPU ms |',
+  );
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const { label, statements, roundTrips, redis, cpu } of rows)
+    console.log(`| ${label} | ${statements} | ${roundTrips} | ${redis} | ${cpu} |`);
 } finally {
   await Promise.all(endpoints.map((endpoint) => endpoint.close()));
   monitor.disconnect();
+  redis.disconnect();
   await server.stop();
   await counter.close();
   await database.drop();

@@ -4,8 +4,8 @@
  * (see protocol.ts) and answers with its measurements.
  */
 import { print } from 'graphql';
-import { encodeSeqCursor } from '../api/src/services/cursors.ts';
-import { ConversationMessagesQuery, ConversationsQuery } from '../web/src/lib/graphql/documents.ts';
+import { encodeSeqCursor } from '../api/src/domain/cursors.ts';
+import { ConversationMessagesQuery, ConversationsQuery } from '../web/src/lib/graphql/documents/conversations.ts';
 import { openLoop } from './lib/open-loop.ts';
 import type { Account, HistoryResult, HoldResult, Job, JobResult, LiveRun } from './lib/protocol.ts';
 import { now, summarize } from './lib/stats.ts';
@@ -22,66 +22,101 @@ import {
 } from './lib/targets.ts';
 
 /**
- * The run in progress. A message's body is `<tag>:<index>`; each of `slots`
- * receivers (one for a pair, each connected member of a group) may hear it
- * once, and `perMessage` of them should (a group's sender does not count).
+ * Who sends to whom, taken in turn by a run: message `index` goes along
+ * `routes[index % routes.length]`, to the endpoints in the slots `recipients`.
  */
-interface Recording {
-  tag: string;
-  slots: number;
-  perMessage: number;
-  scheduledAt: Float64Array;
-  seen: Uint8Array;
-  heard: Uint16Array;
-  latencies: number[];
-  duplicates: number;
-  lastDeliveryAt: number;
-}
-
-/** Who sends to whom, taken in turn by a run. */
 interface Route {
   from: Endpoint;
   target: SendTarget;
+  recipients: number[];
 }
+
+/**
+ * The run in progress. Each message has an identity, its body `<tag>:<index>`,
+ * and each endpoint that can hear one has a slot of its own (its identity as a
+ * recipient), so that every receipt is counted against that message's route:
+ * the first by an intended recipient is a delivery, another by the same one a
+ * duplicate, one by anybody else a misdelivery. Nothing is a difference of totals.
+ */
+interface Recording {
+  tag: string;
+  routes: Route[];
+  /** Whether the route's `recipients[position]` has received message `index`: `receipts[index * width + position]`. */
+  width: number;
+  receipts: Uint8Array;
+  /** Intended recipients that heard each message at least once. */
+  heard: Uint16Array;
+  /** Each send's outcome: 0 not answered (yet), 1 accepted, 2 refused or failed. */
+  outcome: Uint8Array;
+  /** Deliveries that accepted messages still owe, kept as receipts and acceptances come in. */
+  owed: number;
+  scheduledAt: Float64Array;
+  latencies: number[];
+  duplicates: number;
+  misdelivered: number;
+  lastDeliveryAt: number;
+}
+
+const ACCEPTED = 1;
+const REFUSED = 2;
 
 const errors: ErrorCount = { count: 0 };
 let recording: Recording | undefined;
 let endpoints: Endpoint[] = [];
 let routes: Route[] = [];
-let slots = 1;
 let held: Array<{ username: string; endpoint: Endpoint }> = [];
 let hub: Endpoint | undefined;
 
+/** What the endpoint in `slot` hands on: every message someone else sent it. */
 const receiver =
   (slot: number): Receive =>
   (body) => {
     const separator = body.lastIndexOf(':');
     const index = Number(body.slice(separator + 1));
     if (!recording || body.slice(0, separator) !== recording.tag) return;
-    const key = index * recording.slots + slot;
-    if (recording.seen[key]) {
+    const position = recording.routes[index % recording.routes.length]!.recipients.indexOf(slot);
+    if (position === -1) {
+      recording.misdelivered++;
+      return;
+    }
+    const key = index * recording.width + position;
+    if (recording.receipts[key]! > 0) {
       recording.duplicates++;
       return;
     }
-    recording.seen[key] = 1;
+    recording.receipts[key] = 1;
     recording.heard[index]!++;
+    if (recording.outcome[index] === ACCEPTED) recording.owed--;
     recording.lastDeliveryAt = now();
     recording.latencies.push(recording.lastDeliveryAt - recording.scheduledAt[index]!);
   };
 
 function startRecording(tag: string, total: number): Recording {
+  const width = Math.max(1, ...routes.map((route) => route.recipients.length));
   recording = {
     tag,
-    slots,
-    perMessage: slots === 1 ? 1 : slots - 1,
-    scheduledAt: new Float64Array(total),
-    seen: new Uint8Array(total * slots),
+    routes,
+    width,
+    receipts: new Uint8Array(total * width),
     heard: new Uint16Array(total),
+    outcome: new Uint8Array(total),
+    owed: 0,
+    scheduledAt: new Float64Array(total),
     latencies: [],
     duplicates: 0,
+    misdelivered: 0,
     lastDeliveryAt: 0,
   };
   return recording;
+}
+
+const recipientsOf = (run: Recording, index: number) =>
+  run.routes[index % run.routes.length]!.recipients.length;
+
+/** A send's outcome; an accepted message owes a delivery to each of its recipients that has not heard it yet. */
+function settleSend(run: Recording, index: number, accepted: boolean) {
+  run.outcome[index] = accepted ? ACCEPTED : REFUSED;
+  if (accepted) run.owed += recipientsOf(run, index) - run.heard[index]!;
 }
 
 /** Resolves once `done()` holds, or when nothing has changed for `quietMs`. */
@@ -98,8 +133,9 @@ async function settle(done: () => boolean, progress: () => number, quietMs = 5_0
 }
 
 async function connect(job: Extract<Job, { type: 'connect' }>) {
-  const open = (url: string, me: Account, peer: Account): Promise<Endpoint> => {
-    const receive = receiver(0);
+  // The pair at `index` holds slots 2 × index (its first person) and 2 × index + 1.
+  const open = (url: string, me: Account, peer: Account, slot: number): Promise<Endpoint> => {
+    const receive = receiver(slot);
     if (job.protocol === 'http' || job.protocol === 'graphql')
       return graphqlEndpoint(url, me, job.protocol === 'http' ? 'http' : 'socket', receive, errors);
     if (job.protocol === 'compat') return compatEndpoint(url, me, peer.username, receive, errors);
@@ -107,25 +143,38 @@ async function connect(job: Extract<Job, { type: 'connect' }>) {
   };
   const [urlA, urlB] = [job.urls[0]!, job.urls[1 % job.urls.length]!];
   const connected = await Promise.all(
-    job.pairs.map(([a, b]) => Promise.all([open(urlA, a, b), open(urlB, b, a)])),
+    job.pairs.map(([a, b], index) =>
+      Promise.all([open(urlA, a, b, 2 * index), open(urlB, b, a, 2 * index + 1)]),
+    ),
   );
   endpoints = connected.flat();
-  slots = 1;
   routes = [
-    ...connected.map(([a], index) => ({ from: a, target: { to: job.pairs[index]![1].username } })),
-    ...connected.map(([, b], index) => ({ from: b, target: { to: job.pairs[index]![0].username } })),
+    ...connected.map(([a], index) => ({
+      from: a,
+      target: { to: job.pairs[index]![1].username },
+      recipients: [2 * index + 1],
+    })),
+    ...connected.map(([, b], index) => ({
+      from: b,
+      target: { to: job.pairs[index]![0].username },
+      recipients: [2 * index],
+    })),
   ];
   await untilEveryoneHears(`ready-${job.warmUp.tag}`);
   return run({ type: 'run', ...job.warmUp });
 }
 
-/** The group workload: each member a slot of its own; all of them send to the group in turn. */
+/** The group workload: each member a slot of its own; all of them send to the group in turn, heard by the others. */
 async function group(job: Extract<Job, { type: 'group' }>) {
   endpoints = await Promise.all(
     job.members.map((member, slot) => graphqlEndpoint(job.url, member, 'http', receiver(slot), errors)),
   );
-  slots = endpoints.length;
-  routes = endpoints.map((from) => ({ from, target: { conversationId: job.conversationId } }));
+  const slots = endpoints.map((_, slot) => slot);
+  routes = endpoints.map((from, sender) => ({
+    from,
+    target: { conversationId: job.conversationId },
+    recipients: slots.filter((slot) => slot !== sender),
+  }));
   await untilEveryoneHears(`ready-${job.warmUp.tag}`);
   return run({ type: 'run', ...job.warmUp });
 }
@@ -133,20 +182,21 @@ async function group(job: Extract<Job, { type: 'group' }>) {
 /**
  * A subscription without a cursor hears what is sent once it is live, and the
  * server makes it live a little after the socket opens. Each route sends until
- * all its receivers have heard it, so that runs measure live delivery.
+ * all its recipients have heard it, so that runs measure live delivery.
  */
 async function untilEveryoneHears(tag: string) {
-  const heard = startRecording(tag, routes.length);
-  const done = () => heard.heard.every((count) => count === heard.perMessage);
+  const ready = startRecording(tag, routes.length);
+  const everyone = (index: number) => ready.heard[index] === routes[index]!.recipients.length;
+  const done = () => routes.every((_, index) => everyone(index));
   const deadline = Date.now() + 60_000;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`only ${heard.latencies.length} ready deliveries heard`);
+    if (Date.now() > deadline) throw new Error(`only ${ready.latencies.length} ready deliveries heard`);
     routes.forEach(({ from, target }, index) => {
-      if (heard.heard[index] === heard.perMessage) return;
-      heard.scheduledAt[index] = now();
-      void from.send(target, `${tag}:${index}`, `${tag}-${index}-${Date.now()}`);
+      if (everyone(index)) return;
+      ready.scheduledAt[index] = now();
+      from.send(target, `${tag}:${index}`, `${tag}-${index}-${Date.now()}`).catch(() => errors.count++);
     });
-    await settle(done, () => heard.latencies.length, 500);
+    await settle(done, () => ready.latencies.length, 500);
   }
 }
 
@@ -155,31 +205,53 @@ async function run(job: Extract<Job, { type: 'run' }>): Promise<LiveRun> {
   const total = Math.floor((job.rate * job.durationMs) / 1000);
   const run = startRecording(job.tag, total);
   const errorsBefore = errors.count;
-  let accepted = 0;
   let settled = 0;
   const loop = await openLoop(job.rate, job.durationMs, (index, scheduledAt) => {
     const { from, target } = routes[index % routes.length]!;
     run.scheduledAt[index] = scheduledAt;
-    void from.send(target, `${job.tag}:${index}`, `${job.tag}-${index}`).then((ok) => {
-      if (ok) accepted++;
-      settled++;
-    });
+    from.send(target, `${job.tag}:${index}`, `${job.tag}-${index}`).then(
+      (ok) => {
+        settleSend(run, index, ok);
+        settled++;
+      },
+      // Counted below with the refused ones.
+      () => {
+        settleSend(run, index, false);
+        settled++;
+      },
+    );
   });
   await settle(
-    () => settled === total && run.latencies.length >= accepted * run.perMessage,
+    () => settled === total && run.owed === 0,
     () => settled + run.latencies.length,
   );
+  // Counted message by message: an accepted one is lost if any of its recipients never heard it.
+  let accepted = 0;
+  let expected = 0;
+  let lost = 0;
+  const refused: number[] = [];
+  for (let index = 0; index < total; index++) {
+    if (run.outcome[index] !== ACCEPTED) {
+      refused.push(index);
+      continue;
+    }
+    accepted++;
+    expected += recipientsOf(run, index);
+    if (run.heard[index]! < recipientsOf(run, index)) lost++;
+  }
   return {
     offered: job.rate,
     fired: Math.round((loop.fired * 1000) / loop.elapsedMs),
     delivering: Math.round((run.latencies.length * 1000) / (run.lastDeliveryAt - run.scheduledAt[0]!)),
     sent: total,
     accepted,
+    refused,
     errors: errors.count - errorsBefore + total - accepted,
-    fanout: run.perMessage,
+    expected,
     delivered: run.latencies.length,
+    lost,
     duplicates: run.duplicates,
-    lost: accepted * run.perMessage - run.latencies.length,
+    misdelivered: run.misdelivered,
     lag: loop.lag,
     latency: summarize(run.latencies),
   };
@@ -189,24 +261,27 @@ async function run(job: Extract<Job, { type: 'run' }>): Promise<LiveRun> {
 async function hold(job: Extract<Job, { type: 'hold' }>): Promise<HoldResult> {
   if (job.hub) hub = await graphqlEndpoint(job.url, job.hub, 'http', () => undefined, errors);
   const started = performance.now();
-  const queue = [...job.people];
   const before = held.length;
+  let next = 0;
   let retries = 0;
   /** As the web client does when a connection fails: again, after a growing pause, a few times. */
-  const open = async (person: Account, attempt = 0): Promise<Endpoint> => {
+  const open = async (person: Account, slot: number, attempt = 0): Promise<Endpoint> => {
     try {
-      return await graphqlEndpoint(job.url, person, 'http', receiver(0), errors);
+      return await graphqlEndpoint(job.url, person, 'http', receiver(slot), errors);
     } catch (error) {
       if (attempt >= 5) throw error;
       retries++;
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      return open(person, attempt + 1);
+      return open(person, slot, attempt + 1);
     }
   };
+  // A person held is the recipient in the slot of their place in `held`.
   const connectNext = async (): Promise<void> => {
-    const person = queue.shift();
+    const index = next++;
+    const person = job.people[index];
     if (!person) return;
-    held.push({ username: person.username, endpoint: await open(person) });
+    const slot = before + index;
+    held[slot] = { username: person.username, endpoint: await open(person, slot) };
     return connectNext();
   };
   await Promise.all(Array.from({ length: 64 }, connectNext));
@@ -216,11 +291,10 @@ async function hold(job: Extract<Job, { type: 'hold' }>): Promise<HoldResult> {
 /** Then: the hub sends to people held, picked at random, and each must hear it once. */
 async function deliver(job: Extract<Job, { type: 'deliver' }>) {
   const from = hub!;
-  slots = 1;
-  routes = Array.from({ length: job.count }, () => ({
-    from,
-    target: { to: held[Math.floor(Math.random() * held.length)]!.username },
-  }));
+  routes = Array.from({ length: job.count }, () => {
+    const slot = Math.floor(Math.random() * held.length);
+    return { from, target: { to: held[slot]!.username }, recipients: [slot] };
+  });
   return run({ type: 'run', rate: job.rate, durationMs: (job.count * 1000) / job.rate, tag: job.tag });
 }
 

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
-import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './env.ts';
+import { buildApp } from './app/app.ts';
+import { ConfigError, loadConfig } from './app/config.ts';
+import { installBackstops } from './lib/backstops.ts';
 
 let config;
 try {
@@ -12,7 +13,8 @@ try {
 }
 
 const log = pino({ level: config.LOG_LEVEL });
-const app = buildApp(config, log);
+installBackstops(process, log);
+const app = buildApp(config, { log });
 const running = await app.start();
 log.info(
   { database: running.database, pubsub: running.pubsub },

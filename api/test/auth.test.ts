@@ -177,10 +177,12 @@ describe('auth on every transport', () => {
 
   it('graphql-ws accepts the token in connectionParams or the upgrade cookie', async () => {
     const user = await signup(harness.server);
-    for (const client of [
-      wsClient(harness.server, user.token),
-      wsClient(harness.server, undefined, { headers: { cookie: `sessionid=${user.token}` } }),
+    // One at a time: a client connects as soon as it is made, and `connected` hears only what comes after it.
+    for (const open of [
+      () => wsClient(harness.server, user.token),
+      () => wsClient(harness.server, undefined, { headers: { cookie: `sessionid=${user.token}` } }),
     ]) {
+      const client = open();
       await connected(client);
       await client.dispose();
     }

@@ -4,6 +4,7 @@ import { gql, sendMessage, signup, type TestUser } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
 import { connectSql } from './support/database.ts';
 import { useTestServer } from './support/harness.ts';
+import { waitUntil } from './support/waits.ts';
 
 const harness = useTestServer({ env: { PRESENCE_OFFLINE_GRACE: '500ms' } });
 const server = () => harness.server;
@@ -234,17 +235,22 @@ describe('blocking', () => {
       [bob.username]: messageId,
     });
 
-    // Presence: both are online, the third sees it; the two see null of each other.
-    expect(await presenceOf(server(), carol, bob)).toMatchObject({ online: true });
+    // Presence: both are online (going online is asynchronous: waited for), the third sees it;
+    // the two see null of each other.
+    await waitUntil(async () => (await presenceOf(server(), carol, bob))?.online === true, 'Bob online');
+    await waitUntil(async () => (await presenceOf(server(), carol, alice))?.online === true, 'Alice online');
     expect(await presenceOf(server(), alice, bob)).toBeNull();
     expect(await presenceOf(server(), bob, alice)).toBeNull();
-    // Nor hear of each other coming and going: later changes of someone else arrive, theirs did not.
+    // Nor hear of each other coming and going, while someone else's changes reach both.
     const daveClient = await harness.openClient(dave);
     await aliceSees.next('PresenceEvent', dave.username, (event) => event.presence!.online);
     await bobSees.next('PresenceEvent', dave.username, (event) => event.presence!.online);
     await bobSees.client.dispose();
     await daveClient.dispose();
     await aliceSees.next('PresenceEvent', dave.username, (event) => !event.presence!.online);
+    // A change goes to all who may hear of it in one publish: once Carol has heard Bob leave,
+    // Alice would have too.
+    await carolSees.next('PresenceEvent', bob.username, (event) => !event.presence!.online);
     expect(aliceSees.of('PresenceEvent', bob.username)).toEqual([]);
     expect(bobSees.of('PresenceEvent', alice.username)).toEqual([]);
 

@@ -240,10 +240,11 @@ describe('history JSON', () => {
     harness.defer(() => sql.end());
     await sql.query(
       `WITH conversation AS (
-         UPDATE conversations SET last_seq = $3 WHERE id = (SELECT conversation_id FROM messages WHERE id = $1) RETURNING id
+         UPDATE conversations SET last_seq = $3, last_stream_seq = $3
+         WHERE id = (SELECT conversation_id FROM messages WHERE id = $1) RETURNING id
        )
-       INSERT INTO messages (conversation_id, seq, sender_id, body)
-       SELECT conversation.id, seq, $2, seq || $4 FROM conversation, generate_series(2, $3) AS seq`,
+       INSERT INTO messages (conversation_id, seq, stream_seq, stream_at, sender_id, body)
+       SELECT conversation.id, seq, seq, now(), $2, seq || $4 FROM conversation, generate_series(2, $3) AS seq`,
       [first.id, Number(alice.id), total, padding],
     );
     const expected = ['first', ...Array.from({ length: total - 1 }, (_, index) => String(index + 2))];

@@ -188,6 +188,10 @@ describe('permissions', () => {
       ]),
     );
     expect(roles).toHaveLength(3);
+    expect((await timeline(harness.server, carol, group.id)).at(-1)).toMatchObject({
+      kind: 'SYSTEM',
+      body: `${alice.username} left; ${bob.username} is now the owner`,
+    });
     // The new owner has the owner's powers.
     expect(errorCode(await renameConversation(harness.server, bob, group.id, 'Bob’s now'))).toBe('none');
     expect(errorCode(await removeMember(harness.server, bob, group.id, dave))).toBe('none');

@@ -181,12 +181,14 @@ describe('logout', () => {
       headers: { cookie: `sessionid=${token}`, ...headers },
     });
 
-  it('does not end the session from a cross-site link (GET with a foreign or no Referer)', async () => {
+  it('does not end the session from another site’s link (GET saying cross-site or same-site, or naming a foreign page)', async () => {
     const user = await signup(server());
     for (const headers of [
-      {},
       { referer: 'https://evil.example/page' },
+      { origin: 'https://evil.example' },
       { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'same-origin', referer: 'https://evil.example/page' },
     ] as Array<Record<string, string>>) {
       const response = await getLogout(user.token, headers);
       expect(response.status).toBe(302);
@@ -196,10 +198,13 @@ describe('logout', () => {
     }
   });
 
-  it('keeps GET for old clients when it comes from our own pages', async () => {
-    for (const headers of [{ referer: `${server().url}/` }, { 'sec-fetch-site': 'same-origin' }] as Array<
-      Record<string, string>
-    >) {
+  it('keeps GET for old clients: from our own pages, an address typed in, or a script that says nothing', async () => {
+    for (const headers of [
+      { referer: `${server().url}/` },
+      { 'sec-fetch-site': 'same-origin' },
+      { 'sec-fetch-site': 'none' },
+      {},
+    ] as Array<Record<string, string>>) {
       const user = await signup(server());
       const response = await getLogout(user.token, headers);
       expect(response.headers.get('location')).toBe('/login/');

@@ -177,11 +177,11 @@ describe('history paging', () => {
         `WITH conversation AS (
            SELECT conversation_id AS id FROM messages WHERE sender_id = $1 LIMIT 1
          ), inserted AS (
-           INSERT INTO messages (conversation_id, seq, sender_id, body)
-           SELECT conversation.id, n, CASE WHEN n % 2 = 0 THEN $2::int ELSE $1::int END, 'message ' || n
+           INSERT INTO messages (conversation_id, seq, stream_seq, stream_at, sender_id, body)
+           SELECT conversation.id, n, n, now(), CASE WHEN n % 2 = 0 THEN $2::int ELSE $1::int END, 'message ' || n
            FROM conversation, generate_series(2, 10000) AS n
          )
-         UPDATE conversations SET last_seq = 10000 WHERE id = (SELECT id FROM conversation)`,
+         UPDATE conversations SET last_seq = 10000, last_stream_seq = 10000 WHERE id = (SELECT id FROM conversation)`,
         [Number(alice.id), Number(bob.id)],
       );
     } finally {

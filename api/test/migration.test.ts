@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../src/db/migrations.ts';
-import { hashPassword } from '../src/services/passwords.ts';
+import { hashPassword } from '../src/modules/accounts/passwords.ts';
 import { gql, PASSWORD, type TestUser } from './support/clients.ts';
 import { conversationById, listConversations } from './support/conversations.ts';
 import { connectSql, createTestDatabase } from './support/database.ts';
@@ -46,7 +46,7 @@ async function login(username: string): Promise<TestUser> {
 
 describe(`the migration ${GROUPS_MIGRATION}`, () => {
   it('keeps every direct conversation’s messages and seqs, counts them as read, and lists the conversation', async () => {
-    const before = await applyMigrations(database.url, undefined, GROUPS_MIGRATION);
+    const before = await applyMigrations(database.url, GROUPS_MIGRATION);
     expect(before.length).toBeGreaterThan(0);
     expect(before).not.toContain(GROUPS_MIGRATION);
     // It leaves no connection behind: a leftover one kept Prisma's migration lock, and the next run

@@ -47,7 +47,8 @@ describe('commit order', () => {
     const [slow, fast, reader] = await Promise.all([sql(), sql(), sql()]);
     const naiveInsert = (client: pg.Client, seq: number) =>
       client.query<{ id: string }>(
-        'INSERT INTO messages (conversation_id, seq, sender_id, body) VALUES ($1, $2, $3, $4) RETURNING id',
+        `INSERT INTO messages (conversation_id, seq, stream_seq, stream_at, sender_id, body)
+         VALUES ($1, $2, $2, now(), $3, $4) RETURNING id`,
         [conversationId, seq, Number(alice.id), `naive ${seq}`],
       );
 
@@ -85,8 +86,11 @@ describe('commit order', () => {
     // A writer that follows the protocol but has not committed yet (and never publishes).
     await slow.query('BEGIN');
     const { rows } = await slow.query(
-      `WITH bumped AS (UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING id, last_seq)
-       INSERT INTO messages (conversation_id, seq, sender_id, body) SELECT id, last_seq, $2, 'slow' FROM bumped RETURNING id`,
+      `WITH bumped AS (
+         UPDATE conversations SET last_seq = last_seq + 1, last_stream_seq = last_stream_seq + 1, last_event_at = now()
+         WHERE id = $1 RETURNING id, last_seq, last_stream_seq, last_event_at)
+       INSERT INTO messages (conversation_id, seq, stream_seq, stream_at, sender_id, body)
+       SELECT id, last_seq, last_stream_seq, last_event_at, $2, 'slow' FROM bumped RETURNING id`,
       [conversationId, Number(alice.id)],
     );
     const slowId = String(rows[0].id);
@@ -219,7 +223,8 @@ describe('the write path', () => {
     // As if the previous send ran while the clock was an hour ahead, and the clock has since stepped back.
     const { rows } = await client.query(
       `WITH ahead AS (UPDATE messages SET created_at = created_at + interval '1 hour' WHERE id = $1 RETURNING created_at)
-       UPDATE conversations SET last_message_at = (SELECT created_at FROM ahead) WHERE id = $2 RETURNING last_message_at AS "ahead"`,
+       UPDATE conversations SET last_message_at = (SELECT created_at FROM ahead), last_event_at = (SELECT created_at FROM ahead)
+       WHERE id = $2 RETURNING last_event_at AS "ahead"`,
       [firstId, conversationId],
     );
     const next = (await sendMessage(harness.server, bob, alice.username, 'after the step')).data!.sendMessage;

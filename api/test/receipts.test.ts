@@ -11,6 +11,7 @@ import {
   send,
   timeline,
   openEvents,
+  removeMember,
   type ChatEvent,
 } from './support/conversations.ts';
 import { connectSql } from './support/database.ts';
@@ -206,5 +207,38 @@ describe('read receipts', () => {
       [bob.username]: null,
       [carol.username]: hello.id,
     });
+  });
+
+  it('count whoever read a message in readByCount, members or departed, among those who share receipts', async () => {
+    const [alice, bob, carol, dave] = (await signupMany(harness.server, 4)) as [TestUser, TestUser, TestUser, TestUser];
+    const group = await createGroup(harness.server, alice, 'Read by', [bob, carol, dave]);
+    const hello = await send(harness.server, alice, group.id, 'hello');
+    const later = await send(harness.server, alice, group.id, 'later');
+    const readBy = async (viewer: TestUser) =>
+      Object.fromEntries(
+        (
+          await gql<{ conversationById: { messages: { edges: Array<{ node: { id: string; readByCount: number | null } }> } } }>(
+            harness.server,
+            'query ($id: ID!) { conversationById(id: $id) { messages(last: 5) { edges { node { id readByCount } } } } }',
+            { id: group.id },
+            { token: viewer.token },
+          )
+        )
+          .data!.conversationById.messages.edges.filter(({ node }) => [hello.id, later.id].includes(node.id))
+          .map(({ node }) => [node.id, node.readByCount]),
+      );
+    await markRead(harness.server, bob, group.id, hello.id);
+    await markRead(harness.server, carol, group.id, later.id);
+    await markRead(harness.server, dave, group.id, later.id);
+    expect(await readBy(alice)).toEqual({ [hello.id]: 3, [later.id]: 2 });
+
+    // Carol leaves: what she read still counts.
+    expect(errorCode(await removeMember(harness.server, carol, group.id, carol))).toBe('none');
+    expect(await readBy(alice)).toEqual({ [hello.id]: 3, [later.id]: 2 });
+
+    // Dave hides his receipts: he is no longer counted, and sees no counts himself.
+    await setShareReadReceipts(dave, false);
+    expect(await readBy(alice)).toEqual({ [hello.id]: 2, [later.id]: 1 });
+    expect(await readBy(dave)).toEqual({ [hello.id]: null, [later.id]: null });
   });
 });

@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   connected,
@@ -12,16 +13,24 @@ import { ChatSocket } from './support/compat-clients.ts';
 import { connectSql, createTestDatabase } from './support/database.ts';
 import { FaultProxy } from './support/fault-proxy.ts';
 import { startTestServer, testRedisUrl, uniqueRedisPrefix, type TestServer } from './support/server.ts';
+import { createDatabase } from '../src/db/client.ts';
+import { SessionService } from '../src/modules/accounts/sessions.ts';
+import { createInProcessBus } from '../src/realtime/bus.ts';
 
 const disposers: Array<() => unknown> = [];
 afterAll(async () => {
   for (const dispose of disposers.reverse()) await dispose();
 });
 
-async function database() {
-  const created = await createTestDatabase();
-  disposers.push(() => created.drop());
-  return created;
+let shared: ReturnType<typeof createTestDatabase> | undefined;
+
+/** The file's database, made at first use (and dropped last): each test signs up people of its own. */
+function database() {
+  shared ??= createTestDatabase().then((created) => {
+    disposers.push(() => created.drop());
+    return created;
+  });
+  return shared;
 }
 
 async function server(options: Parameters<typeof startTestServer>[0]) {
@@ -56,6 +65,9 @@ function closeCode(client: Client, timeoutMs: number): Promise<number> {
   });
 }
 
+const me = async (target: TestServer, user: TestUser) =>
+  (await gql(target, '{ me { username } }', {}, { token: user.token })).data!.me;
+
 const readiness = async (target: TestServer) =>
   (await (await fetch(`${target.url}/readyz`)).json()) as { pubsub: string };
 
@@ -84,7 +96,7 @@ describe('logout while Redis is down', () => {
     }
   });
 
-  it('closes them on another instance through Redis, or once its Redis is back when it missed the revocation', async () => {
+  it('closes them on another instance through Redis, and from PostgreSQL within seconds when that instance cannot hear Redis', async () => {
     const url = (await database()).url;
     const prefix = uniqueRedisPrefix();
     const proxy = await redisProxy();
@@ -94,9 +106,7 @@ describe('logout while Redis is down', () => {
       server({ databaseUrl: url, redis: { url: testRedisUrl(), prefix }, env }),
       server({ databaseUrl: url, redis: { url: proxy.rewrite(testRedisUrl()), prefix }, env }),
     ]);
-    const me = async (target: TestServer, user: TestUser) =>
-      (await gql(target, '{ me { username } }', {}, { token: user.token })).data!.me;
-    const [alice, bob] = await Promise.all([signup(one), signup(one)]);
+    const [alice, bob, carol] = await Promise.all([signup(one), signup(one), signup(one)]);
     // `two` may still be (re)connecting its subscriber after start (seen under load: a failed
     // ready check); that first connection triggers no resync, so wait until it is on the bus.
     await vi.waitFor(async () => expect((await readiness(two)).pubsub).toBe('ok'), { timeout: 10_000 });
@@ -108,28 +118,30 @@ describe('logout while Redis is down', () => {
     // The revocation that closed the socket also took the session out of `two`'s cache.
     expect(await me(two, bob)).toBeNull();
 
-    const client = await openClient(two, alice);
-    expect(await me(two, alice)).toEqual({ username: alice.username });
-    let closedWith: number | undefined;
-    client.on('closed', (event) => (closedWith = (event as { code: number }).code));
-
-    proxy.cut();
-    try {
-      await vi.waitFor(async () => expect((await readiness(two)).pubsub).toBe('unavailable'), {
-        timeout: 10_000,
-      });
-      await gql(one, 'mutation { logout }', {}, { token: alice.token });
-      // The revocation went out on the bus while `two` was off it: its socket is still open, but
-      // `two` does not trust its cache while it cannot hear revocations.
-      expect(await me(one, alice)).toBeNull();
-      expect(await me(two, alice)).toBeNull();
-      expect(closedWith).toBeUndefined();
-    } finally {
-      proxy.restore();
+    // Cut: `two` knows at once that its bus is down.
+    for (const [fault, user] of [
+      ['cut', alice],
+      ['stall', carol],
+    ] as const) {
+      const client = await openClient(two, user);
+      expect(await me(two, user)).toEqual({ username: user.username });
+      const closed = closeCode(client, 8_000);
+      proxy[fault]();
+      try {
+        // A frozen link drops no connection: `two` learns it only from the silence of its heartbeat.
+        await vi.waitFor(async () => expect((await readiness(two)).pubsub).toBe('unavailable'), {
+          timeout: 10_000,
+        });
+        await gql(one, 'mutation { logout }', {}, { token: user.token });
+        // The revocation went out on the bus while `two` was off it: `two` trusts no cached
+        // session while it cannot hear revocations, and finds its socket's session gone in PostgreSQL.
+        expect(await me(two, user)).toBeNull();
+        expect(await closed).toBe(4403);
+      } finally {
+        proxy.restore();
+      }
+      await vi.waitFor(async () => expect((await readiness(two)).pubsub).toBe('ok'), { timeout: 10_000 });
     }
-    await vi.waitFor(() => expect(closedWith).toBe(4403), { timeout: 10_000, interval: 50 });
-    // Back on the bus, `two` looked every session up again rather than trust what it had cached.
-    expect(await me(two, alice)).toBeNull();
   });
 });
 
@@ -153,6 +165,50 @@ describe('session expiry', () => {
     expect(at - signedUpAt).toBeGreaterThanOrEqual(2_900);
     await subscription.waitFor(() => subscription.error !== undefined, 'the subscription to end');
     expect(subscription.error).toMatchObject({ code: 4403 });
+  });
+});
+
+describe('session lifetime (the session service on a clock of the test’s own)', () => {
+  it('ends a session at its absolute maximum age however busy, and an unused one at the idle timeout, not before', async () => {
+    const { url } = await database();
+    // The server runs the migrations, and its signup makes the person.
+    const alice = await signup(await server({ databaseUrl: url }));
+    const { db, pool } = createDatabase(url, {
+      poolSize: 2,
+      timeouts: { statementMs: 5_000, lockMs: 3_000, idleInTransactionMs: 5_000 },
+    });
+    disposers.push(() => db.$disconnect());
+    const MINUTE = 60_000;
+    let clock = Date.now();
+    const sessions = new SessionService(
+      db,
+      pool,
+      createInProcessBus(pino({ level: 'silent' })),
+      { idleTimeoutMs: 10 * MINUTE, maxAgeMs: 60 * MINUTE, cacheTtlMs: 10_000 },
+      () => clock,
+    );
+    const person = { id: Number(alice.id), username: alice.username };
+    const start = clock;
+    const [busy, resting, idle] = await Promise.all([
+      sessions.start(person),
+      sessions.start(person),
+      sessions.start(person),
+    ]);
+    const alive = async (session: { token: string }) => (await sessions.authenticate(session.token)) !== null;
+
+    // Minutes pass in no time. In use every 2 minutes, it outlives the idle timeout many times over.
+    for (let minute = 0; minute < 60; minute += 2) {
+      clock = start + minute * MINUTE;
+      expect(await alive(busy), `busy at ${minute} min`).toBe(true);
+      if (minute === 8) expect(await alive(resting), 'unused for 8 min').toBe(true);
+      if (minute === 12) expect(await alive(idle), 'unused for 12 min').toBe(false);
+    }
+    // Up to the millisecond of its absolute expiry, looked up in PostgreSQL; then refused, even
+    // though the lookup a moment ago is still in the cache.
+    clock = start + 60 * MINUTE - 1;
+    expect(await alive(busy)).toBe(true);
+    clock = start + 60 * MINUTE;
+    expect(await alive(busy)).toBe(false);
   });
 });
 

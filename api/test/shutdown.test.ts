@@ -1,49 +1,17 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connected, signup, subscribeToConversation, wsClient } from './support/clients.ts';
 import { ChatSocket } from './support/compat-clients.ts';
 import { connectSql } from './support/database.ts';
 import { useTestServer } from './support/harness.ts';
-import { freePort } from './support/ports.ts';
+import { startMain as startProcess } from './support/main-process.ts';
 
 const harness = useTestServer();
 
-/** `main.ts` in a child process, as `npm start` runs it, resolved once it says it listens. */
-async function startMain(env: Record<string, string> = {}) {
-  const port = await freePort();
-  // The zero-setup default: no REDIS_URL, whatever the machine running the tests exports.
-  const inherited = { ...process.env };
-  delete inherited.REDIS_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../src/main.ts')], {
-    env: {
-      ...inherited,
-      DATABASE_URL: harness.database.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      SENDS_PER_USER_BURST: '100000',
-      SENDS_PER_USER_PER_MINUTE: '1000000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  harness.defer(() => child.kill('SIGKILL'));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  let output = '';
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no start banner in time:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('chat listening on')) {
-        clearTimeout(timer);
-        ready();
-      }
-    });
-  });
-  const server = { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
-  return { child, exited, server, port, output: () => output };
-}
+const startMain = async (env: Record<string, string> = {}) => {
+  const main = await startProcess(harness.database.url, env);
+  harness.defer(main.stop);
+  return main;
+};
 
 describe('the process', () => {
   it('starts from `main.ts`, says where it listens, and on SIGTERM closes sockets with 1001 and exits 0', async () => {

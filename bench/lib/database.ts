@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Account } from './protocol.ts';
+import type { Account, LiveRun } from './protocol.ts';
+import type { Maintenance } from './results.ts';
 
 /** A database of the bench's own on the PostgreSQL server at `serverUrl`, dropped by `drop()`. */
 export async function createBenchDatabase(serverUrl: string) {
@@ -67,16 +68,17 @@ export async function seedConversations(
        SELECT least(reader.id, peer.id) AS low, greatest(reader.id, peer.id) AS high
        FROM reader, users AS peer WHERE peer.username = ANY($2::text[])
      ), conversation AS (
-       INSERT INTO conversations (kind, direct_key, last_seq, last_message_at)
-       SELECT 'DIRECT', low || ':' || high, $3, now() FROM pairs RETURNING id, direct_key
+       INSERT INTO conversations (kind, direct_key, last_seq, last_stream_seq, last_message_at, last_event_at)
+       SELECT 'DIRECT', low || ':' || high, $3, $3, now(), now() FROM pairs RETURNING id, direct_key
      ), members AS (
        INSERT INTO conversation_members (conversation_id, user_id)
        SELECT conversation.id, member
        FROM conversation JOIN pairs ON conversation.direct_key = pairs.low || ':' || pairs.high,
             unnest(ARRAY[pairs.low, pairs.high]) AS member
      ), messages AS (
-       INSERT INTO messages (conversation_id, seq, sender_id, body, created_at)
-       SELECT conversation.id, seq, CASE WHEN seq % 2 = 0 THEN pairs.low ELSE pairs.high END,
+       INSERT INTO messages (conversation_id, seq, stream_seq, stream_at, sender_id, body, created_at)
+       SELECT conversation.id, seq, seq, now() - (($3 - seq) || ' seconds')::interval,
+              CASE WHEN seq % 2 = 0 THEN pairs.low ELSE pairs.high END,
               'message number ' || seq, now() - (($3 - seq) || ' seconds')::interval
        FROM conversation JOIN pairs ON conversation.direct_key = pairs.low || ':' || pairs.high,
             generate_series(1, $3::int) AS seq
@@ -88,10 +90,51 @@ export async function seedConversations(
   return rows.map((row) => String(row.id));
 }
 
-/** How many of one run's messages the chat stored (their bodies are `<tag>:<index>`). */
-export async function storedCount(sql: pg.Pool, table: 'messages' | 'reference_messages', tag: string) {
-  const { rows } = await sql.query<{ count: string }>(`SELECT count(*) FROM ${table} WHERE body LIKE $1`, [
-    `${tag}:%`,
-  ]);
-  return Number(rows[0]!.count);
+/**
+ * One run's messages as the target stored them (their bodies are `<tag>:<index>`),
+ * checked one by one: each accepted message must be there once, and each the
+ * target refused not at all. Returns the rows found and the messages that fail that.
+ */
+export async function storageOf(
+  sql: pg.Pool,
+  table: 'messages' | 'reference_messages',
+  tag: string,
+  run: Pick<LiveRun, 'sent' | 'refused'>,
+) {
+  const { rows } = await sql.query<{ index: number; count: number }>(
+    `SELECT substr(body, $2)::int AS index, count(*)::int AS count FROM ${table} WHERE body LIKE $1 GROUP BY 1`,
+    [`${tag}:%`, tag.length + 2],
+  );
+  const copies = new Map(rows.map((row) => [row.index, row.count]));
+  const refused = new Set(run.refused);
+  let misstored = 0;
+  for (let index = 0; index < run.sent; index++)
+    if ((copies.get(index) ?? 0) !== (refused.has(index) ? 0 : 1)) misstored++;
+  return { stored: rows.reduce((sum, row) => sum + row.count, 0), misstored };
+}
+
+/**
+ * Runs `work` and tells what PostgreSQL did on its own meanwhile: whether a
+ * checkpoint ended (the control file's latest checkpoint changed), and how many
+ * autovacuum and autoanalyze runs the bench database's tables had.
+ */
+export async function duringMaintenance<T>(sql: pg.Pool, work: () => Promise<T>) {
+  const read = async () => {
+    const { rows } = await sql.query<{ checkpoint: string; autovacuums: number; autoanalyzes: number }>(
+      `SELECT (SELECT checkpoint_time FROM pg_control_checkpoint())::text AS checkpoint,
+              coalesce(sum(autovacuum_count), 0)::int AS autovacuums,
+              coalesce(sum(autoanalyze_count), 0)::int AS autoanalyzes
+       FROM pg_stat_user_tables`,
+    );
+    return rows[0]!;
+  };
+  const before = await read();
+  const result = await work();
+  const after = await read();
+  const maintenance: Maintenance = {
+    checkpoint: after.checkpoint !== before.checkpoint,
+    autovacuums: after.autovacuums - before.autovacuums,
+    autoanalyzes: after.autoanalyzes - before.autoanalyzes,
+  };
+  return { result, maintenance };
 }

@@ -2,6 +2,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Job, JobResult } from './protocol.ts';
+import { summarize } from './stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -19,6 +20,31 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 const CLOCK_TICKS_PER_SECOND = 100;
+
+const aSecond = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+
+/**
+ * Resident memory of a process as it stands, no collection forced: once it has
+ * gone quiet (under 50 ms of CPU in a second: the connections it was taking are
+ * set up; at most a minute's wait), its RSS every second for `windowMs`, so that
+ * the garbage a running server carries and its keepalive rounds are in it.
+ */
+export async function steadyRss(pid: number, windowMs: number) {
+  const deadline = Date.now() + 60_000;
+  for (let before = cpuMs(pid); Date.now() < deadline;) {
+    await aSecond();
+    const used = cpuMs(pid) - before;
+    if (used < 50) break;
+    before += used;
+  }
+  const samples: number[] = [];
+  for (let elapsed = 0; elapsed < windowMs; elapsed += 1_000) {
+    samples.push(rssKiB(pid));
+    await aSecond();
+  }
+  const { p50, max, count } = summarize(samples);
+  return { medianKiB: p50, maxKiB: max, samples: count };
+}
 
 async function waitUntil(
   ready: () => Promise<boolean>,

@@ -7,9 +7,9 @@ export interface Account {
 }
 
 /**
- * How people send and hear: `http` as the web client does (sendMessage over HTTP
- * with the session cookie, `events` over graphql-ws), `graphql` with the send on
- * that same socket, `compat` the original chat's socket, `relay` a reference's.
+ * How people send and hear: `graphql` as the web client does (`events` and sendMessage
+ * on one graphql-ws socket), `http` as it does while that socket is down (sendMessage
+ * over HTTP with the session cookie), `compat` the original chat's socket, `relay` a reference's.
  */
 export type Protocol = 'http' | 'graphql' | 'compat' | 'relay';
 
@@ -50,7 +50,11 @@ export type Job =
     }
   | { type: 'close' };
 
-/** One open-loop run at one offered rate. */
+/**
+ * One open-loop run at one offered rate. Message `index` of a run has the body
+ * `<tag>:<index>`; deliveries, losses and duplicates are counted message by
+ * message and recipient by recipient (see load.ts), never as totals subtracted.
+ */
 export interface LiveRun {
   offered: number;
   /** Messages per second the generator managed to fire, over the run. */
@@ -60,14 +64,23 @@ export interface LiveRun {
   sent: number;
   /** Acknowledged by the server (GraphQL); the protocols without acks count every frame sent. */
   accepted: number;
+  /** The indexes of the messages sent but not accepted (refused, failed, or unanswered when the run ended). */
+  refused: number[];
   errors: number;
-  /** Deliveries expected of each accepted message: 1, or a group's connected members but the sender. */
-  fanout: number;
+  /** Deliveries owed by the accepted messages: one per intended recipient of each. */
+  expected: number;
+  /** First receipts by an intended recipient (of any message sent, accepted or not). */
   delivered: number;
-  duplicates: number;
+  /** Accepted messages that at least one of their intended recipients never received. */
   lost: number;
-  /** Counted in the database afterwards, where the target stores messages. */
+  /** Receipts of a message by a recipient that had already received it. */
+  duplicates: number;
+  /** Receipts of a message by someone it was not for. */
+  misdelivered: number;
+  /** Rows of this run's messages in the database afterwards, where the target stores messages. */
   stored?: number;
+  /** Messages stored other than once if accepted, or at all if refused (counted per message). */
+  misstored?: number;
   /** The server's CPU time (user + system, every instance under test) per accepted message. */
   cpuPerMessageMs?: number;
   /** How late the generator fired each message against its schedule (latency already includes it). */

@@ -2,7 +2,8 @@ import { Agent, request } from 'node:http';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { EventsSubscription, SendMessageMutation } from '../../web/src/lib/graphql/documents.ts';
+import { EventsSubscription } from '../../web/src/lib/graphql/documents/events.ts';
+import { SendMessageMutation } from '../../web/src/lib/graphql/documents/messages.ts';
 import type { Account } from './protocol.ts';
 
 /** Where a message goes: a person (a direct conversation) or a conversation by id (a group). */
@@ -154,7 +155,7 @@ export function postGraphQL(
 /** A browser's connections to one origin: kept alive, at most six. */
 export const browserAgent = () => new Agent({ keepAlive: true, maxSockets: 6 });
 
-/** As the web client sends: a POST to /graphql with the session cookie, looked up on each request. */
+/** As the web client sends while its socket is down: a POST to /graphql with the session cookie, looked up on each request. */
 async function sendOverHttp(
   agent: Agent,
   baseUrl: string,
@@ -177,7 +178,8 @@ async function sendOverHttp(
 
 /**
  * The chat server's GraphQL: `events` on the person's one graphql-ws socket, and
- * `sendMessage` over HTTP (`via: 'http'`, the web client's way) or on that socket.
+ * `sendMessage` over HTTP (`via: 'http'`, the web client's way while its socket is down) or on that
+ * socket (the web client's way while it is up).
  */
 export async function graphqlEndpoint(
   baseUrl: string,

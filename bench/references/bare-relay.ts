@@ -19,7 +19,8 @@ export async function startRelay(
     socket.on('message', (data: Buffer) => {
       const { to, body } = JSON.parse(data.toString()) as { to: string; body: string };
       const relay = () => sockets.get(to)?.send(JSON.stringify({ from: user, body }));
-      if (beforeRelay) void beforeRelay(user, to, body).then(relay);
+      // A message that could not be stored is not relayed (its sender's client counts it lost).
+      if (beforeRelay) beforeRelay(user, to, body).then(relay, () => undefined);
       else relay();
     });
   });

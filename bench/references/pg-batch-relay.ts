@@ -43,7 +43,7 @@ await startRelay(
   (from, to, body) =>
     new Promise<void>((stored) => {
       waiting.push({ from, to, body, stored });
-      if (!committing) void commitWaiting();
+      if (!committing) commitWaiting().catch((error: unknown) => console.error(error));
     }),
 );
 console.log('ready');

@@ -23,14 +23,16 @@ const waitForBodies = (who: Person, expected: string[]) =>
 
 describe('the web client', () => {
   it('lets two people sign up and chat both ways live; a reload shows the history', async () => {
-    const alice = await person('alice');
-    const bob = await person('bob');
+    const alice = await app.person(uniqueName('alice'), { signUp: 'form' });
+    const bob = await app.person(uniqueName('bob'), { signUp: 'form' });
     await openConversation(alice, bob.username);
     await openConversation(bob, alice.username);
 
     await send(alice, 'Hi Bob!');
     await waitForBodies(bob, ['Hi Bob!']);
     await send(bob, 'Hello Alice, how are you?');
+    // Alice answers what she read: sent before that arrived, hers could be stored first.
+    await waitForBodies(alice, ['Hi Bob!', 'Hello Alice, how are you?']);
     await send(alice, 'Great, thanks — and this arrives live.');
     const conversation = ['Hi Bob!', 'Hello Alice, how are you?', 'Great, thanks — and this arrives live.'];
     await waitForBodies(alice, conversation);
@@ -55,7 +57,7 @@ describe('the web client', () => {
     await expect.poll(() => erinRow.getByTestId('unread').count()).toBe(0);
   });
 
-  it('shows the connection dropping, then delivers what was sent meanwhile, once each', async () => {
+  it('shows the connection dropping, reconnects at once on "Retry now", then delivers what was sent meanwhile, once each', async () => {
     const proxy = await FaultProxy.start({
       host: '127.0.0.1',
       port: Number(new URL(harness.server.url).port),
@@ -75,12 +77,65 @@ describe('the web client', () => {
     await send(grace, 'while you were away 1');
     await send(grace, 'while you were away 2');
     await waitForBodies(grace, ['before the cut', 'while you were away 1', 'while you were away 2']);
+    // Once the backoff has grown to a wait of 4 s or more, "Retry now" must beat it by far.
+    const secondsToNextAttempt = async () =>
+      Number((await frank.page.getByTestId('next-attempt').textContent())?.match(/in (\d+) s/)?.[1] ?? 0);
+    await expect.poll(secondsToNextAttempt, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(4);
     proxy.restore();
-
-    await expect.poll(() => badge.getAttribute('data-status'), { timeout: 30_000 }).toBe('connected');
+    await frank.page.getByRole('button', { name: 'Retry now' }).click();
+    await expect.poll(() => badge.getAttribute('data-status'), { timeout: 2_500, interval: 100 }).toBe('connected');
     await waitForBodies(frank, ['before the cut', 'while you were away 1', 'while you were away 2']);
     await send(frank, 'back!');
     await waitForBodies(grace, ['before the cut', 'while you were away 1', 'while you were away 2', 'back!']);
+  });
+
+  it('opens chats from the keyboard alone: arrows and Enter through the people found, Enter on a chat, the focus in the composer', async () => {
+    const stem = uniqueName('kb');
+    const [kim, first, second] = [await person('kim'), await person(`${stem}_1`), await person(`${stem}_2`)];
+    const { page } = kim;
+    /** The composer's id, or the name on the person or chat focused. */
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.id || document.activeElement?.querySelector('.title')?.textContent);
+    await page.getByPlaceholder('Find a person…').focus();
+    await page.keyboard.type(stem);
+    await expect.poll(() => page.locator('ul.people li button').count()).toBe(2);
+    const [one, two] = await page.locator('ul.people li button .title').allTextContents();
+    expect([one, two].sort()).toEqual([first.username, second.username].sort());
+
+    for (const [key, expected] of [
+      ['ArrowDown', one],
+      ['ArrowDown', two],
+      ['ArrowDown', two], // the last stays
+      ['ArrowUp', one],
+      ['ArrowDown', two],
+    ] as const) {
+      await page.keyboard.press(key);
+      expect(await focused()).toBe(expected);
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: two, exact: true }).waitFor();
+    await expect.poll(focused).toBe('composer');
+    await page.keyboard.type('typed without a mouse');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => shownBodies(page)).toEqual(['typed without a mouse']);
+
+    // ↑ from the first result goes back to the search field.
+    await page.getByPlaceholder('Find a person…').focus();
+    await page.keyboard.type(one!);
+    await expect.poll(() => page.locator('ul.people li button').count()).toBe(1);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).placeholder)).toBe('Find a person…');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: one, exact: true }).waitFor();
+    await expect.poll(focused).toBe('composer');
+
+    // Enter on a row of the chat list opens it, the focus in its composer.
+    await chatRow(page, two!).locator('button').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: two, exact: true }).waitFor();
+    await expect.poll(focused).toBe('composer');
   });
 
   it('does not let a third person see a conversation', async () => {
@@ -162,7 +217,7 @@ describe('conversations', () => {
     await expect.poll(() => alice.page.title()).toBe('(1) Chat');
   });
 
-  it('creates a group whose header lists the members; messages reach every member live; the owner adds someone', async () => {
+  it('creates a group whose member panel lists the members; messages reach every member live; the owner adds someone', async () => {
     const [alice, bob, carol, dan] = [
       await person('alice'),
       await person('bob'),
@@ -178,17 +233,20 @@ describe('conversations', () => {
     }
     await dialog.getByRole('button', { name: 'Create group' }).click();
     await alice.page.getByRole('heading', { name: 'Weekend plans', exact: true }).waitFor();
-    const members = (who: Person) =>
-      who.page
-        .getByTestId('member')
-        .evaluateAll((items) => items.map((item) => item.firstChild?.textContent?.trim() ?? ''));
-    await expect.poll(() => members(alice)).toEqual([alice.username, bob.username, carol.username]);
-    await expect(alice.page.getByTestId('member').first().textContent()).resolves.toContain('(owner)');
+    // The member list is a panel opened from the line under the title.
+    const members = async (who: Person) => {
+      const panel = who.page.getByTestId('members-panel');
+      if (!(await panel.isVisible())) await who.page.getByTestId('member-line').click();
+      return panel.getByTestId('member').locator('.name').allTextContents();
+    };
+    const you = (who: Person) => `${who.username} (you)`;
+    await expect.poll(() => members(alice)).toEqual([you(alice), bob.username, carol.username]);
+    await expect(alice.page.getByTestId('member').first().textContent()).resolves.toContain('owner');
 
     // The others find it in their lists without reloading.
     await openChat(bob, 'Weekend plans');
     await openChat(carol, 'Weekend plans');
-    await expect.poll(() => members(bob)).toEqual([alice.username, bob.username, carol.username]);
+    await expect.poll(() => members(bob)).toEqual([alice.username, you(bob), carol.username]);
     await send(bob, 'Saturday?');
     await waitForBodies(alice, ['Saturday?']);
     await waitForBodies(carol, ['Saturday?']);
@@ -221,9 +279,11 @@ describe('conversations', () => {
     await alice.page.getByLabel('New name').fill('Sunday plans');
     await alice.page.getByRole('button', { name: 'Save name' }).click();
     await bob.page.getByRole('heading', { name: 'Sunday plans', exact: true }).waitFor();
-    await carol.page.getByRole('button', { name: 'Leave' }).click();
+    await members(carol);
+    await carol.page.getByRole('button', { name: 'Leave group' }).click();
+    await carol.page.getByRole('dialog', { name: 'Leave Sunday plans?' }).getByRole('button', { name: 'Leave' }).click();
     await waitForList(carol, []);
-    await expect.poll(() => members(alice)).toEqual([alice.username, bob.username, dan.username]);
+    await expect.poll(() => members(alice)).toEqual([you(alice), bob.username, dan.username]);
     await expect
       .poll(() => bob.page.getByTestId('system').allTextContents())
       .toContainEqual(expect.stringContaining(carol.username));
@@ -235,12 +295,12 @@ describe('conversations', () => {
     await send(alice, 'tick me');
     const receipt = alice.page.getByTestId('receipt');
     await expect.poll(() => receipt.getAttribute('data-receipt'), { timeout: 15_000 }).toBe('sent');
-    expect(await receipt.textContent()).toBe('✓');
+    expect(await receipt.textContent()).toBe('✓sent');
     // Until bob opens the chat, it stays unread for him and unticked for alice.
     await waitForList(bob, [[alice.username, '1']]);
     expect(await receipt.getAttribute('data-receipt')).toBe('sent');
     await openChat(bob, alice.username);
     await expect.poll(() => receipt.getAttribute('data-receipt'), { timeout: 15_000 }).toBe('read');
-    expect(await receipt.textContent()).toBe('✓✓');
+    expect(await receipt.textContent()).toBe('✓✓read');
   });
 });

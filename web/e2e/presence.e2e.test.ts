@@ -56,20 +56,28 @@ describe('typing, presence and blocking in the web client', () => {
     await expect.poll(() => rowDot.getAttribute('data-online')).toBe('false');
   });
 
-  it('blocks from the menu: sending is refused by the server; unblocking in settings restores it', async () => {
+  it('blocks from the menu: the composer gives way to a banner; unblocking in settings restores it', async () => {
     const [alice, bob] = await pair();
     await alice.page.getByLabel('Conversation menu').click();
     await alice.page.getByRole('button', { name: `Block ${bob.username}` }).click();
+    // Blocking asks first; Cancel blocks nobody.
+    const confirm = alice.page.getByRole('dialog', { name: `Block ${bob.username}?` });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await alice.page.getByRole('button', { name: `Unblock ${bob.username}` }).count()).toBe(0);
+    await alice.page.getByRole('button', { name: `Block ${bob.username}` }).click();
+    await confirm.getByRole('button', { name: 'Block' }).click();
     await alice.page.getByRole('button', { name: `Unblock ${bob.username}` }).waitFor();
 
-    await send(alice, 'are you there?');
-    const refusal = alice.page.locator('[data-state="failed"]').getByRole('alert');
-    await expect.poll(() => refusal.textContent()).toContain('one of you has blocked the other');
+    // Blocked, there is no composer, but a line that says so.
+    await expect.poll(() => alice.page.getByTestId('blocked-banner').textContent()).toContain(`You blocked ${bob.username}`);
+    expect(await alice.page.getByLabel(/^Message to /).count()).toBe(0);
     // Blocked, they see no presence of each other.
     await expect.poll(() => alice.page.getByTestId('presence').count()).toBe(0);
 
     await alice.page.getByRole('button', { name: 'Settings' }).click();
     const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('tab', { name: 'Privacy' }).click();
     await expect
       .poll(() => settings.getByTestId('blocked-person').allTextContents())
       .toEqual([expect.stringContaining(bob.username)]);
@@ -104,8 +112,12 @@ describe('typing, presence and blocking in the web client', () => {
     await composer(bob).fill('');
     await composer(carol).fill('');
 
+    await alice.page.getByTestId('member-line').click();
+    await alice.page.getByRole('button', { name: `Actions for ${carol.username}` }).click();
     await alice.page.getByRole('button', { name: `Block ${carol.username}` }).click();
+    await alice.page.getByRole('dialog', { name: `Block ${carol.username}?` }).getByRole('button', { name: 'Block' }).click();
     await alice.page.getByRole('button', { name: `Unblock ${carol.username}` }).waitFor();
+    await alice.page.getByRole('button', { name: 'Close the member list' }).click();
     await send(carol, 'spoiler: the butler did it');
     await waitForBodies(bob, ['spoiler: the butler did it']);
     const folded = alice.page.getByTestId('blocked-message');
@@ -121,6 +133,7 @@ describe('typing, presence and blocking in the web client', () => {
     await expect.poll(() => status.textContent()).toContain('online');
     await alice.page.getByRole('button', { name: 'Settings' }).click();
     const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('tab', { name: 'Privacy' }).click();
     await settings.getByLabel(/Show when I am online/).uncheck();
     await settings.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => status.count()).toBe(0);
@@ -129,5 +142,38 @@ describe('typing, presence and blocking in the web client', () => {
     await openChat(bob, alice.username);
     await waitForBodies(bob, ['hi']);
     expect(await bob.page.getByTestId('presence').count()).toBe(0);
+  });
+
+  it('shows a block, an unblock and hidden presence on the other person’s open screen at once (findings 6, 7)', async () => {
+    const [alice, bob] = await pair();
+    const bobSees = bob.page.getByTestId('presence');
+    await expect.poll(() => bobSees.textContent()).toContain('online');
+
+    await alice.page.getByLabel('Conversation menu').click();
+    await alice.page.getByRole('button', { name: `Block ${bob.username}` }).click();
+    await alice.page.getByRole('dialog', { name: `Block ${bob.username}?` }).getByRole('button', { name: 'Block' }).click();
+    const aliceBanner = alice.page.getByTestId('blocked-banner');
+    await expect.poll(() => aliceBanner.textContent()).toMatch(new RegExp(`You blocked ${bob.username} —\\s*Unblock`));
+    expect(await composer(alice).count()).toBe(0);
+    // Bob, without reloading: no composer, a line saying why, and no presence.
+    const bobBanner = bob.page.getByTestId('blocked-banner');
+    await expect.poll(() => bobBanner.textContent()).toContain(`You cannot message ${alice.username}.`);
+    expect(await composer(bob).count()).toBe(0);
+    await expect.poll(() => bobSees.count()).toBe(0);
+
+    await aliceBanner.getByRole('button', { name: 'Unblock' }).click();
+    await composer(alice).waitFor();
+    await composer(bob).waitFor();
+    await expect.poll(() => bobSees.textContent()).toContain('online');
+    await send(bob, 'friends again');
+    await waitForBodies(alice, ['hi', 'friends again']);
+
+    // Alice stops sharing her presence: bob's screen shows none, at once.
+    await alice.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('tab', { name: 'Privacy' }).click();
+    await settings.getByLabel(/Show when I am online/).uncheck();
+    await expect.poll(() => bobSees.count()).toBe(0);
+    await expect.poll(() => chatRow(bob.page, alice.username).getByTestId('presence-dot').count()).toBe(0);
   });
 });

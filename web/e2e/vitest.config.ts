@@ -8,15 +8,17 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    // Projects run one after another: api, then web, then e2e.
-    sequence: { groupOrder: 2 },
     name: 'e2e',
     root: import.meta.dirname,
     include: ['**/*.e2e.test.ts'],
     globalSetup: ['../../api/test/support/global-setup.ts', './build-web.ts'],
     testTimeout: 90_000,
     hookTimeout: 120_000,
-    // One browser at a time: the scenarios are heavy for two cores.
-    fileParallelism: false,
+    // expect.poll gives up after 1 s by default: on a loaded machine a live update can take
+    // longer than that without anything being wrong. As long as a locator's wait.
+    expect: { poll: { timeout: 15_000 } },
+    // A file at a time would leave the cores idle: the scenarios mostly wait on the browser and
+    // the server, and nothing in them hangs on how fast the machine is. One browser per file.
+    maxWorkers: 3,
   },
 });

@@ -66,11 +66,12 @@ describe('the outbox (why 1, 2)', () => {
     // Stored once each: the server's history, fresh.
     await bob.page.reload();
     await waitForBodies(bob.page, all);
-    expect(
-      await alice.page.evaluate(() =>
-        Object.keys(localStorage).filter((key) => key.startsWith('chat.outbox')),
-      ),
-    ).toEqual([]);
+    // Emptied once the last send's answer is in, which can come after the message reached Bob.
+    await expect
+      .poll(() =>
+        alice.page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('chat.outbox'))),
+      )
+      .toEqual([]);
   });
 
   it('stores 40 quick sends in the order they were typed', async () => {
@@ -92,8 +93,9 @@ describe('the outbox (why 1, 2)', () => {
       await composer.press('Enter');
     }
     await waitForBodies(bob.page, ['hello', ...typed], 60_000);
+    // Stored in that order: a fresh page of history (the newest 40) shows the same.
     await bob.page.reload();
-    await waitForBodies(bob.page, ['hello', ...typed]);
+    await waitForBodies(bob.page, typed);
   });
 });
 
@@ -207,15 +209,42 @@ describe('accessibility (why 7)', () => {
       await page.goto('/login/');
       expect(await seriousA11yProblems(page)).toEqual([]);
       await page.goto('/signup/');
-      // A failed signup: errors by their fields, what was typed kept.
-      await page.locator('input[name=username]').fill('a b');
-      await page.locator('input[name=email]').fill('someone@example.com');
-      await page.locator('input[name=password1]').fill('correct horse battery staple');
-      await page.locator('input[name=password2]').fill('correct horse battery staple');
+      const fill = async (fields: Record<string, string>) => {
+        for (const [name, text] of Object.entries(fields)) await page.locator(`input[name=${name}]`).fill(text);
+      };
+      /** Each field's error as shown beside it, and whether the field is marked invalid and described by it. */
+      const errors = () =>
+        page.locator('input').evaluateAll((inputs) =>
+          inputs.flatMap((input) => {
+            const error = document.getElementById(`${input.getAttribute('name')}-error`);
+            if (!error) return [];
+            const described = input.getAttribute('aria-describedby')?.includes(error.id) ?? false;
+            return [[input.getAttribute('name'), error.textContent, input.getAttribute('aria-invalid'), described]];
+          }),
+        );
+      // Every error the browser can see, at once, each by its field, the limits in words.
+      await fill({ username: 'a b', email: 'someone@', password1: 'short', password2: 'shorter' });
       await page.getByRole('button', { name: 'Sign up' }).click();
-      const username = page.locator('input[name=username]');
-      await expect.poll(() => username.getAttribute('aria-invalid')).toBe('true');
-      expect(await username.getAttribute('aria-describedby')).toContain('username-error');
+      await expect.poll(errors).toEqual([
+        ['username', 'A username can have letters, digits and @ . + - _ only (no spaces).', 'true', true],
+        ['email', 'Enter an email address like name@example.com.', 'true', true],
+        ['password1', 'Use at least 8 characters (this has 5).', 'true', true],
+        ['password2', 'The two passwords are not the same.', 'true', true],
+      ]);
+      expect(await seriousA11yProblems(page)).toEqual([]);
+      // What only the server knows (a name mixing Latin and Cyrillic) comes back beside its field, what was typed kept.
+      await fill({
+        username: 'p\u0430ypal',
+        email: 'someone@example.com',
+        password1: 'correct horse battery staple',
+        password2: 'correct horse battery staple',
+      });
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await expect
+        .poll(errors)
+        .toEqual([
+          ['username', 'A username cannot mix letters from different scripts (such as Latin and Cyrillic).', 'true', true],
+        ]);
       expect(await page.locator('input[name=email]').inputValue()).toBe('someone@example.com');
       expect(await page.locator('input[name=password1]').inputValue()).toBe('correct horse battery staple');
       expect(await seriousA11yProblems(page)).toEqual([]);
@@ -320,7 +349,7 @@ describe('reading (why 4, 9)', () => {
 });
 
 describe('a hidden tab (what users get: title, icon, notifications)', () => {
-  it('asks for notifications on the first send only, then shows one per message while hidden; a click opens it', async () => {
+  it('asks for notifications only when chosen from the hint after a send, then shows one per message while hidden; a click opens it', async () => {
     const [alice, bob] = [await person('alice'), await person('bob')];
     // The page's view of the browser: whether the tab is hidden, and its Notification API, recorded.
     await alice.context.addInitScript(() => {
@@ -362,6 +391,9 @@ describe('a hidden tab (what users get: title, icon, notifications)', () => {
     await waitForBodies(alice.page, ['hello']);
     expect((await recorded()).asked).toBe(0);
     await send(alice, 'first send of this visit');
+    await alice.page.getByTestId('notification-hint').waitFor();
+    expect((await recorded()).asked).toBe(0);
+    await alice.page.getByRole('button', { name: 'Turn on notifications' }).click();
     await expect.poll(async () => (await recorded()).asked).toBe(1);
 
     await alice.page.goto('/');

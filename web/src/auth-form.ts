@@ -1,5 +1,7 @@
 import { Client, fetchExchange, type CombinedError } from '@urql/core';
-import { LoginMutation, SignupMutation } from './lib/graphql/documents.ts';
+import { background } from './lib/background.ts';
+import { LoginMutation, SignupMutation } from './lib/graphql/documents/people.ts';
+import { signupProblems } from './signup-checks.ts';
 
 /**
  * The login and signup forms, with JavaScript: sent over GraphQL, so that after an error
@@ -72,7 +74,7 @@ for (const input of form.querySelectorAll('input'))
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  void submit();
+  background(submit(), 'Sending the form');
 });
 
 async function submit() {
@@ -90,10 +92,18 @@ async function submit() {
       window.location.assign(next);
       return;
     }
-    if (value('password1') !== value('password2')) {
-      const again = form.elements.namedItem('password2') as HTMLInputElement;
-      fieldError(again, 'The two passwords are not the same.');
-      again.focus();
+    // Everything the browser can check, shown at once; the server is asked only when it all holds.
+    const problems = Object.entries(
+      signupProblems({
+        username: value('username'),
+        email: value('email'),
+        password1: value('password1'),
+        password2: value('password2'),
+      }),
+    );
+    if (problems.length > 0) {
+      for (const [name, text] of problems) fieldError(form.elements.namedItem(name) as HTMLInputElement, text);
+      (form.elements.namedItem(problems[0]![0]) as HTMLInputElement).focus();
       return;
     }
     const result = await urql.mutation(SignupMutation, {

@@ -100,7 +100,9 @@ export async function startEmbeddedPostgres(
   await server.start();
   if (fresh) await server.createDatabase(DATABASE);
   // The last resort if the process exits without stop(): stop() signals the cluster synchronously.
-  const stopAtExit = () => void server.stop();
+  const stopAtExit = () => {
+    server.stop().catch(() => undefined);
+  };
   process.once('exit', stopAtExit);
   return {
     url: `postgresql://chat:chat@127.0.0.1:${port}/${DATABASE}`,

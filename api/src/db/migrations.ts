@@ -1,136 +1,87 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
 
-const prismaDir = resolve(import.meta.dirname, '../../../prisma');
-const migrationsDir = join(prismaDir, 'migrations');
-const schemaPath = join(prismaDir, 'schema.prisma');
-const noFilters = { externalTables: [], externalEnums: [] };
-/** Serialises instances that start together; distinct from the lock Prisma's native CLI takes. */
+export const migrationsDir = resolve(import.meta.dirname, '../../../prisma/migrations');
+/** Serialises instances that start together. */
 const MIGRATION_LOCK_KEY = 7_270_736_901;
 
-let wasmReady: Promise<void> | undefined;
+/** Prisma's own history table, so a machine with Prisma's CLI sees the same history. */
+const HISTORY_TABLE = `
+  CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+  )`;
 
-/**
- * Prisma's CLI downloads a native schema engine, which these machines cannot
- * fetch; the same engine is published compiled to WebAssembly, so we drive it
- * directly. It records history in `_prisma_migrations` exactly as the CLI does.
- */
-function loadEngineWasm(): Promise<void> {
-  wasmReady ??= (async () => {
-    const wasmPath = join(
-      import.meta.dirname,
-      '../../../node_modules/@prisma/schema-engine-wasm/schema_engine_bg.wasm',
-    );
-    const module = await WebAssembly.compile(await readFile(wasmPath));
-    const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': engineBindings });
-    engineBindings.__wbg_set_wasm(instance.exports);
-    (instance.exports.__wbindgen_start as () => void)();
-  })();
-  return wasmReady;
+interface Migration {
+  name: string;
+  sql: string;
 }
 
-/**
- * Runs `use` with a schema engine on the database, then closes the engine's
- * connections: the engine's session keeps Prisma's migration lock, and a
- * connection left idle would hold it until the pool's idle timeout, stalling
- * the next instance's migrations for that long.
- */
-async function withEngine<T>(
-  connectionString: string,
-  log: (message: string) => void,
-  use: (engine: engineBindings.SchemaEngine) => Promise<T>,
-): Promise<T> {
-  await loadEngineWasm();
-  const schema = await readFile(schemaPath, 'utf8');
-  const pool = new pg.Pool({ connectionString });
-  try {
-    const engine = await engineBindings.SchemaEngine.new(
-      { datamodels: [[schemaPath, schema]] },
-      (message: string) => log(message),
-      bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool)),
-    );
-    try {
-      return await use(engine);
-    } finally {
-      engine.free();
-    }
-  } finally {
-    await pool.end();
-  }
-}
-
-async function readMigrationsList(before?: string) {
+/** `prisma/migrations/<timestamp>_<name>/migration.sql`, oldest first; `before` stops short of that name. */
+async function localMigrations(before?: string): Promise<Migration[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
   const names = entries
     .filter((entry) => entry.isDirectory() && (before === undefined || entry.name < before))
     .map((entry) => entry.name)
     .sort();
-  const lockPath = join(migrationsDir, 'migration_lock.toml');
-  return {
-    baseDir: migrationsDir,
-    lockfile: { path: lockPath, content: await readFile(lockPath, 'utf8').catch(() => null) },
-    shadowDbInitScript: '',
-    migrationDirectories: await Promise.all(
-      names.map(async (name) => ({
-        path: name,
-        migrationFile: {
-          path: 'migration.sql',
-          content: {
-            tag: 'ok' as const,
-            value: await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8'),
-          },
-        },
-      })),
-    ),
-  };
+  return Promise.all(
+    names.map(async (name) => ({ name, sql: await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8') })),
+  );
 }
 
 /**
- * Applies the migrations in `prisma/migrations` that the database lacks. Safe
- * when several instances start at once: they queue on an advisory lock and
- * the later ones find nothing left to apply. `before` (a migration's name)
- * stops short of it, so a test can build a database as an older release left it.
+ * Applies the migrations in `prisma/migrations` that the database lacks, each
+ * in a transaction of its own, recorded in `_prisma_migrations` as Prisma's
+ * `migrate deploy` records them. Plain SQL files: the server needs no schema
+ * engine to start. Safe when several instances start at once: they queue on
+ * an advisory lock and the later ones find nothing left to apply. `before` (a
+ * migration's name) stops short of it, so a test can build a database as an
+ * older release left it. Returns the names applied.
  */
-export async function applyMigrations(
-  connectionString: string,
-  log: (message: string) => void = () => {},
-  before?: string,
-): Promise<string[]> {
-  const lockClient = new pg.Client({ connectionString });
-  await lockClient.connect();
+export async function applyMigrations(connectionString: string, before?: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
   try {
-    await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    return await withEngine(connectionString, log, async (engine) => {
-      const { appliedMigrationNames } = await engine.applyMigrations({
-        migrationsList: await readMigrationsList(before),
-        filters: noFilters,
-      });
-      return appliedMigrationNames;
-    });
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(HISTORY_TABLE);
+    const { rows } = await client.query<{ name: string; finished: boolean }>(
+      `SELECT migration_name AS name, finished_at IS NOT NULL AS finished
+       FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
+    );
+    const failed = rows.find((row) => !row.finished);
+    if (failed)
+      throw new Error(
+        `The migration ${failed.name} started and did not finish: repair the database, then mark it rolled back.`,
+      );
+    const applied = new Set(rows.map((row) => row.name));
+    const done: string[] = [];
+    for (const migration of await localMigrations(before)) {
+      if (applied.has(migration.name)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+           VALUES ($1, $2, $3, now(), now(), 1)`,
+          [randomUUID(), createHash('sha256').update(migration.sql).digest('hex'), migration.name],
+        );
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`The migration ${migration.name} failed`, { cause: error });
+      }
+      done.push(migration.name);
+    }
+    return done;
   } finally {
-    await lockClient.end();
+    await client.end();
   }
-}
-
-/** The SQL that takes an empty database to `prisma/schema.prisma`: the first migration. */
-export function diffFromEmpty(connectionString: string): Promise<string> {
-  return withEngine(
-    connectionString,
-    () => {},
-    async (engine) => {
-      const schema = await readFile(schemaPath, 'utf8');
-      const result = await engine.diff({
-        from: { tag: 'empty' },
-        to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] },
-        script: true,
-        exitCode: null,
-        filters: noFilters,
-      });
-      return result.stdout ?? '';
-    },
-  );
 }

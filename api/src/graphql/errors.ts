@@ -2,8 +2,8 @@ import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/client.ts';
-import { LogThrottle } from '../log-throttle.ts';
-import { AppError } from '../services/errors.ts';
+import { LogThrottle } from '../lib/log-throttle.ts';
+import { AppError } from '../domain/errors.ts';
 
 const isGraphQLError = (error: unknown): error is GraphQLError =>
   error instanceof Error && error.name === 'GraphQLError';

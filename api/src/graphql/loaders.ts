@@ -1,12 +1,13 @@
 import DataLoader from 'dataloader';
-import type { Context } from '../context.ts';
+import type { Context } from './context.ts';
 
 const byContext = new WeakMap<Context, Map<string, DataLoader<unknown, unknown>>>();
 
 /**
  * A DataLoader that lives as long as one request (one operation over a
- * socket): what one field needs for many parents — a chat list's members,
- * a member list's presence — is fetched in one batch, and never cached past it.
+ * socket, or one event of a subscription — see `eachEvent`): what one field
+ * needs for many parents — a chat list's members, a member list's presence —
+ * is fetched in one batch, and never cached past it.
  */
 export function perRequest<K, V>(
   context: Context,
@@ -23,4 +24,14 @@ export function perRequest<K, V>(
   const loader = new DataLoader<K, V>(batch);
   loaders.set(name, loader);
   return loader;
+}
+
+/**
+ * The `resolve` of a subscription field: each event is a request of its own. A subscription
+ * keeps one context for its whole life, so without this its loaders would answer later events
+ * with what they read for the first (a presence from before it was hidden) and grow forever.
+ */
+export function eachEvent<T>(event: T, _args: unknown, context: Context): T {
+  byContext.delete(context);
+  return event;
 }

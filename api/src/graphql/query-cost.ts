@@ -1,8 +1,10 @@
 import {
   getNamedType,
+  getNullableType,
   getOperationAST,
   GraphQLInt,
   isInterfaceType,
+  isListType,
   isObjectType,
   Kind,
   type DocumentNode,
@@ -20,6 +22,21 @@ export interface QueryCostLimits {
   defaultPageSize: number;
   /** The largest page a connection field returns. */
   maxPageSize: number;
+  /** MAX_GROUP_MEMBERS: what a list declared as `maxItems: 'groupMembers'` holds at most. */
+  maxGroupMembers: number;
+}
+
+/**
+ * How long a list field (not a connection) can be, declared beside the field as
+ * `extensions: { maxItems }`: a number, or `'groupMembers'` for a list as long as a group.
+ */
+export type MaxItems = number | 'groupMembers';
+
+/** A list field's declared bound; an undeclared one counts as the largest page. */
+function listSize(extensions: Readonly<Record<string, unknown>>, limits: Omit<QueryCostLimits, 'maxCost'>): number {
+  const declared = extensions.maxItems as MaxItems | undefined;
+  if (typeof declared === 'number') return declared;
+  return declared === 'groupMembers' ? limits.maxGroupMembers : limits.maxPageSize;
 }
 
 interface CostArgs {
@@ -30,15 +47,18 @@ interface CostArgs {
 }
 
 /**
- * The most fields an operation can resolve: every field counts 1, and a field
- * with a `first`/`last` page size (a connection) counts its selection once per
- * item of the page — the size given, by literal or by variable (a size over
- * the largest page counts as the largest: the resolver refuses it), or the default.
+ * The most fields an operation can resolve: every field counts 1; a field with
+ * a `first`/`last` page size (a connection) counts its selection once per item
+ * of the page — the size given, by literal or by variable (a size over the
+ * largest page counts as the largest: the resolver refuses it), or the
+ * default; and any other list field counts its selection once per item it can
+ * hold at most (`maxItems`), so `members` in a list of conversations weighs a
+ * full group each. A connection's `edges` are its page, counted already.
  * Runs once variables are known, so `last: $n` weighs what `n` asks for.
  */
 export function queryCost(
   { schema, document, operationName, variableValues }: CostArgs,
-  pageSizes: Pick<QueryCostLimits, 'defaultPageSize' | 'maxPageSize'>,
+  limits: Omit<QueryCostLimits, 'maxCost'>,
 ): number {
   const operation = getOperationAST(document, operationName);
   const rootType = operation && schema.getRootType(operation.operation);
@@ -60,6 +80,7 @@ export function queryCost(
         // Meta fields (`__typename`; introspection is bounded by the depth and token limits).
         if (!field) continue;
         let size = 1;
+        if (isListType(getNullableType(field.type)) && field.name !== 'edges') size = listSize(field.extensions, limits);
         if (field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
           // valueFromAST, unlike getArgumentValues, leaves other arguments' errors to execution.
           const requested = (selection.arguments ?? [])
@@ -68,8 +89,8 @@ export function queryCost(
             .find((value) => value != null);
           size =
             typeof requested === 'number' && requested > 0
-              ? Math.min(requested, pageSizes.maxPageSize)
-              : pageSizes.defaultPageSize;
+              ? Math.min(requested, limits.maxPageSize)
+              : limits.defaultPageSize;
         }
         const children = selection.selectionSet
           ? selectionCost(selection.selectionSet, getNamedType(field.type))

@@ -1,14 +1,21 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
-import './types/auth.ts';
-import './types/blocks.ts';
-import './types/conversation.ts';
-import './types/event.ts';
-import './types/message.ts';
-import './types/presence.ts';
-import './types/settings.ts';
-import './types/typing.ts';
-import './types/user.ts';
+import '../modules/accounts/accounts.graphql.ts';
+import '../modules/accounts/passkeys.graphql.ts';
+import '../modules/blocks/blocks.graphql.ts';
+import '../modules/conversations/conversations.graphql.ts';
+import '../modules/conversations/groups.graphql.ts';
+import '../modules/events/events.graphql.ts';
+import '../modules/files/files.graphql.ts';
+import '../modules/messages/changes.graphql.ts';
+import '../modules/messages/messages.graphql.ts';
+import '../modules/people/people.graphql.ts';
+import '../modules/people/profile.graphql.ts';
+import '../modules/people/settings.graphql.ts';
+import '../modules/presence/presence.graphql.ts';
+import '../modules/search/search.graphql.ts';
+import '../modules/push/push.graphql.ts';
+import '../modules/typing/typing.graphql.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
 

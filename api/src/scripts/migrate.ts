@@ -1,6 +1,6 @@
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { applyMigrations } from '../db/migrations.ts';
-import { loadConfig } from '../env.ts';
+import { loadConfig } from '../app/config.ts';
 
 const config = loadConfig();
 const embedded = config.DATABASE_URL

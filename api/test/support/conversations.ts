@@ -7,18 +7,25 @@ import type { TestServer } from './server.ts';
 
 type Server = Pick<TestServer, 'url'>;
 
-export const CONVERSATION_FIELDS = `id kind title unreadCount lastReadMessageId updatedAt
-  lastMessage { id body kind }
+const LISTED_FIELDS = `id kind title unreadCount mentionCount lastReadMessageId updatedAt memberCount
+  lastMessage { id body kind }`;
+export const CONVERSATION_FIELDS = `${LISTED_FIELDS}
   members { user { username } role lastReadMessageId }`;
 
-export interface WireConversation {
+/** A conversation as the chat list shows it. */
+export interface ListedConversation {
   id: string;
   kind: 'DIRECT' | 'GROUP';
   title: string;
   unreadCount: number;
+  mentionCount: number;
   lastReadMessageId: string | null;
   updatedAt: string;
+  memberCount: number;
   lastMessage: { id: string; body: string; kind: 'TEXT' | 'SYSTEM' } | null;
+}
+
+export interface WireConversation extends ListedConversation {
   members: Array<{ user: { username: string }; role: 'OWNER' | 'MEMBER'; lastReadMessageId: string | null }>;
 }
 
@@ -49,7 +56,22 @@ export type ChatEvent =
       change: 'ADDED' | 'REMOVED' | 'LEFT';
       by: { username: string } | null;
     }
-  | { __typename: 'ConversationEvent'; conversation: { id: string } };
+  | { __typename: 'ConversationEvent'; conversation: { id: string } }
+  | { __typename: 'MessageUpdatedEvent'; cursor: string; message: UpdatedMessage }
+  | {
+      __typename: 'RelationshipEvent';
+      user: { username: string; blockedByMe: boolean; blocksMe: boolean; presence: { online: boolean } | null };
+    };
+
+/** A message as a MessageUpdatedEvent brings it. */
+export interface UpdatedMessage {
+  id: string;
+  body: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  conversation: { id: string };
+  reactions: Array<{ emoji: string; count: number }>;
+}
 
 const EVENTS = `subscription ($after: String) { events(after: $after) {
   __typename
@@ -57,6 +79,8 @@ const EVENTS = `subscription ($after: String) { events(after: $after) {
   ... on ReadEvent { conversation { id } user { username } lastReadMessageId }
   ... on MembershipEvent { conversation { id } user { username } change by { username } }
   ... on ConversationEvent { conversation { id } }
+  ... on MessageUpdatedEvent { cursor message { id body editedAt deletedAt conversation { id } reactions { emoji count } } }
+  ... on RelationshipEvent { user { username blockedByMe blocksMe presence { online } } }
 } }`;
 
 export const subscribeToEvents = (client: Client, after?: string) =>
@@ -199,13 +223,13 @@ export async function listConversations(
 ) {
   const result = await gql<{
     conversations: {
-      edges: Array<{ cursor: string; node: WireConversation }>;
+      edges: Array<{ cursor: string; node: ListedConversation }>;
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
     };
   }>(
     server,
     `query ($first: Int, $after: String) { conversations(first: $first, after: $after) {
-      edges { cursor node { ${CONVERSATION_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      edges { cursor node { ${LISTED_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
     args,
     { token: viewer.token },
   );

@@ -8,7 +8,10 @@ import net from 'node:net';
 export class FaultProxy {
   private readonly server: net.Server;
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  /** Pairs one side of which closed while stalled: the other side hears of it only after `restore()`. */
+  private readonly closedWhileStalled = new Set<() => void>();
   private mode: 'up' | 'cut' | 'stalled' = 'up';
+  private newConnectionDelayMs = 0;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -43,6 +46,11 @@ export class FaultProxy {
     const pair: [net.Socket, net.Socket] = [client, upstream];
     this.pairs.add(pair);
     const close = () => {
+      // A stalled network carries no close either: the far side keeps waiting, as it would.
+      if (this.mode === 'stalled') {
+        this.closedWhileStalled.add(close);
+        return;
+      }
       this.pairs.delete(pair);
       client.destroy();
       upstream.destroy();
@@ -54,6 +62,12 @@ export class FaultProxy {
     client.pipe(upstream);
     upstream.pipe(client);
     if (this.mode === 'stalled') this.pausePair(pair);
+    else if (this.newConnectionDelayMs > 0) {
+      this.pausePair(pair);
+      setTimeout(() => {
+        if (this.mode === 'up' && this.pairs.has(pair)) this.resumePair(pair);
+      }, this.newConnectionDelayMs);
+    }
   }
 
   private pausePair([client, upstream]: [net.Socket, net.Socket]) {
@@ -73,22 +87,31 @@ export class FaultProxy {
     this.pairs.clear();
   }
 
-  /** Keeps connections open but moves no data, like a network that silently drops packets. */
+  /** Keeps connections open but moves no data, not even a close, like a network that silently drops packets. */
   stall() {
     this.mode = 'stalled';
     for (const pair of this.pairs) this.pausePair(pair);
+  }
+
+  /** Every connection made from now on moves no byte for its first `ms`, like a far or busy server. */
+  delayNewConnections(ms: number) {
+    this.newConnectionDelayMs = ms;
   }
 
   restore() {
     const wasStalled = this.mode === 'stalled';
     this.mode = 'up';
     if (!wasStalled) return;
-    for (const [client, upstream] of this.pairs) {
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-      upstream.resume();
-    }
+    for (const close of this.closedWhileStalled) close();
+    this.closedWhileStalled.clear();
+    for (const pair of this.pairs) this.resumePair(pair);
+  }
+
+  private resumePair([client, upstream]: [net.Socket, net.Socket]) {
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
+    upstream.resume();
   }
 
   async stop() {

@@ -21,16 +21,26 @@ export class RawGraphQLSocket {
     socket.on('close', (code) => (this.closeCode = code));
   }
 
+  /** A socket that said hello and was acknowledged. */
   static async open(server: Pick<TestServer, 'wsUrl'>, token: string): Promise<RawGraphQLSocket> {
+    const raw = await RawGraphQLSocket.connect(server);
+    await raw.init(token);
+    return raw;
+  }
+
+  /** A socket upgraded but silent: the server counts it as nobody's until `init`. */
+  static async connect(server: Pick<TestServer, 'wsUrl'>): Promise<RawGraphQLSocket> {
     const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
-    const raw = new RawGraphQLSocket(socket);
-    raw.send({ type: 'connection_init', payload: { authToken: token } });
-    await waitUntil(() => raw.frames.some((frame) => frame.type === 'connection_ack'), 'connection_ack');
-    return raw;
+    return new RawGraphQLSocket(socket);
+  }
+
+  async init(token: string) {
+    this.send({ type: 'connection_init', payload: { authToken: token } });
+    await waitUntil(() => this.frames.some((frame) => frame.type === 'connection_ack'), 'connection_ack');
   }
 
   send(frame: Record<string, unknown>) {

@@ -1,6 +1,7 @@
 /**
- * `npm test`'s pretest: names everything the suite needs that this machine lacks,
- * with the command that gets it, and fails — nothing is skipped for want of it.
+ * The pretest of `npm test` and (with `--browser`) of `npm run test:e2e`: names everything the
+ * tests need that this machine lacks, with the command that gets it, and fails — nothing is
+ * skipped for want of it.
  */
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -18,7 +19,7 @@ if (!existsSync(NGINX)) {
   missing.push(`nginx at ${NGINX}, for the nginx tests (NGINX_BINARY names another)`);
   packages.push('nginx');
 }
-if (!existsSync(CHROMIUM)) {
+if (process.argv.includes('--browser') && !existsSync(CHROMIUM)) {
   missing.push(`Chromium at ${CHROMIUM}, for the browser tests (CHROMIUM_PATH names another)`);
   packages.push('chromium');
 }
@@ -44,7 +45,7 @@ try {
 
 if (missing.length > 0) {
   console.error(
-    `npm test needs what this machine lacks:\n${missing.map((line) => `  - ${line}`).join('\n')}`,
+    `The tests need what this machine lacks:\n${missing.map((line) => `  - ${line}`).join('\n')}`,
   );
   if (packages.length > 0) console.error(`Install: apt-get install -y ${packages.join(' ')}`);
   process.exitCode = 1;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/env.ts';
+import { buildApp } from '../../src/app/app.ts';
+import { loadConfig } from '../../src/app/config.ts';
 
 export interface TestServer {
   url: string;
@@ -27,6 +27,8 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   /** Where the server logs, for tests that read its log; by default a pino at TEST_LOG_LEVEL. */
   log?: Logger;
+  /** The server's clock for time-bound rules (an edit window), for a test that moves time. */
+  clock?: () => number;
 }): Promise<TestServer> {
   const redis =
     options.redis === true || (options.redis === undefined && process.env.REDIS_URL)
@@ -48,7 +50,7 @@ export async function startTestServer(options: {
     WEB_DIST_DIR: resolve(import.meta.dirname, '../fixtures/web-dist'),
     ...options.env,
   });
-  const app = buildApp(config, options.log ?? pino({ level: config.LOG_LEVEL }));
+  const app = buildApp(config, { log: options.log ?? pino({ level: config.LOG_LEVEL }), clock: options.clock });
   const { url } = await app.start();
   return { url, wsUrl: `${url.replace(/^http/, 'ws')}/graphql`, stop: () => app.stop() };
 }

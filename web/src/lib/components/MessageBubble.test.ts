@@ -1,6 +1,22 @@
+import { Client } from '@urql/core';
 import { flushSync, mount, unmount, type ComponentProps } from 'svelte';
 import { describe, expect, it } from 'vitest';
+import { Conversation } from '../state/conversation.svelte.ts';
+import { ConversationUi } from '../state/conversation-ui.svelte.ts';
+import { localOutboxStore, Outbox } from '../state/outbox.svelte.ts';
 import MessageBubble from './MessageBubble.svelte';
+
+const me = { id: '1', username: 'alice', displayName: 'alice' };
+/** A conversation of alice's that asks no server anything (nothing here needs one). */
+function conversationUi() {
+  const urql = new Client({ url: 'http://localhost/graphql', exchanges: [] });
+  const outbox = new Outbox(
+    localOutboxStore(me.id),
+    () => Promise.resolve({ retry: 'offline' }),
+    () => {},
+  );
+  return new ConversationUi(new Conversation(urql, me, { id: '5' }, outbox), () => false);
+}
 
 const shown = (body: string, state: 'sent' | 'sending' | 'failed' = 'sent') => ({
   key: 'm:1',
@@ -9,15 +25,26 @@ const shown = (body: string, state: 'sent' | 'sending' | 'failed' = 'sent') => (
   body,
   createdAt: '2026-11-24T09:30:00.000Z',
   kind: 'TEXT' as const,
-  sender: { id: '2', username: 'bob' },
+  sender: { id: '2', username: 'bob', displayName: 'bob' },
   state,
   error: state === 'failed' ? 'Too many attempts.' : undefined,
+  editedAt: null,
+  editableUntil: null,
+  readByCount: null,
+  deletedAt: null,
+  replyTo: null,
+  reactions: [],
+  attachments: [],
 });
 
-function render(props: ComponentProps<typeof MessageBubble>) {
+type Props = ComponentProps<typeof MessageBubble>;
+function render(props: Omit<Props, 'ui' | 'onjump'> & Partial<Pick<Props, 'ui' | 'onjump'>>) {
   const target = document.createElement('ol');
   document.body.append(target);
-  const component = mount(MessageBubble, { target, props });
+  const component = mount(MessageBubble, {
+    target,
+    props: { ui: conversationUi(), onjump: () => {}, ...props },
+  });
   flushSync();
   return { target, destroy: () => unmount(component) };
 }
@@ -32,6 +59,19 @@ describe('MessageBubble', () => {
     });
     expect(target.querySelector('.body')!.textContent).toBe('<img src=x onerror=alert(1)><b>hi</b>');
     expect(target.querySelector('img, b')).toBeNull();
+    await destroy();
+  });
+
+  it('lays each body out in its own direction, isolated from the bubble around it', async () => {
+    const { target, destroy } = render({
+      message: shown('مرحبا \u202Eadmin'),
+      mine: false,
+      onretry: () => {},
+      ondelete: () => {},
+    });
+    // dir="auto" picks the direction from the first strong letter and isolates the element, so
+    // an override inside a message cannot turn the time or the receipt beside it around.
+    expect(target.querySelector('.body')!.getAttribute('dir')).toBe('auto');
     await destroy();
   });
 
@@ -80,7 +120,7 @@ describe('MessageBubble', () => {
     await destroy();
   });
 
-  it('shows ✓ when sent, ✓✓ when read, and in a group "read by N" with the names on hover and tap', async () => {
+  it('shows ✓ when sent, ✓✓ when read (read as "sent" and "read"), and in a group "read by N" (N counting those who have left) with the members names on hover and tap', async () => {
     const receiptText = async (receipt: ComponentProps<typeof MessageBubble>['receipt']) => {
       const { target, destroy } = render({
         message: shown('hi'),
@@ -89,27 +129,65 @@ describe('MessageBubble', () => {
         onretry: () => {},
         ondelete: () => {},
       });
-      const text = target.querySelector('[data-testid=receipt]')?.textContent;
+      // What a screen reader says: the ticks are hidden from it, the word is not.
+      const receiptShown = target.querySelector('[data-testid=receipt]');
+      const text = receiptShown && [receiptShown.querySelector('[aria-hidden]')?.textContent, receiptShown.querySelector('.visually-hidden')?.textContent];
       await destroy();
       return text;
     };
-    expect(await receiptText({ kind: 'sent' })).toBe('✓');
-    expect(await receiptText({ kind: 'read' })).toBe('✓✓');
-    expect(await receiptText(null)).toBeUndefined();
+    expect(await receiptText({ kind: 'sent' })).toEqual(['✓', 'sent']);
+    expect(await receiptText({ kind: 'read' })).toEqual(['✓✓', 'read']);
+    expect(await receiptText(null)).toBeNull();
 
     const { target, destroy } = render({
       message: shown('hi'),
       mine: true,
-      receipt: { kind: 'readBy', readers: ['bob', 'carol'] },
+      receipt: { kind: 'readBy', count: 3, readers: ['bob', 'carol'] },
       onretry: () => {},
       ondelete: () => {},
     });
     const readers = target.querySelector<HTMLButtonElement>('[data-testid=receipt]')!;
-    expect(readers.textContent).toBe('✓✓ read by 2');
+    expect(readers.textContent).toBe('✓✓ read by 3');
     expect(readers.title).toBe('bob, carol');
+    expect(readers.querySelector('[aria-hidden]')?.textContent).toBe('✓✓');
     readers.click();
     flushSync();
-    expect(readers.textContent).toBe('✓✓ read by 2: bob, carol');
+    expect(readers.textContent).toBe('✓✓ read by 3: bob, carol');
+    await destroy();
+  });
+
+  it('says a deleted message was deleted, with nothing to act on', async () => {
+    const { target, destroy } = render({
+      message: { ...shown(''), deletedAt: '2026-11-24T09:40:00.000Z' },
+      mine: false,
+      onretry: () => {},
+      ondelete: () => {},
+    });
+    expect(target.querySelector('.body')!.textContent).toBe('This message was deleted');
+    expect(target.querySelector('[aria-label="Message actions"]')).toBeNull();
+    await destroy();
+  });
+
+  it('shows reactions as chips, mine pressed, and an edited mark', async () => {
+    const { target, destroy } = render({
+      message: {
+        ...shown('hi'),
+        editedAt: '2026-11-24T09:35:00.000Z',
+        reactions: [
+          { emoji: '👍', count: 2, reactedByMe: true },
+          { emoji: '🎉', count: 1, reactedByMe: false },
+        ],
+      },
+      mine: false,
+      onretry: () => {},
+      ondelete: () => {},
+    });
+    const chips = [...target.querySelectorAll('[data-testid=reaction]')];
+    expect(chips.map((chip) => [chip.textContent, chip.getAttribute('aria-pressed')])).toEqual([
+      ['👍 2', 'true'],
+      ['🎉 1', 'false'],
+    ]);
+    expect(target.querySelector('button.edited')?.textContent).toBe('edited');
     await destroy();
   });
 });

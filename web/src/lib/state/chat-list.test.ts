@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ConversationSummary, Message, User } from '../graphql/documents.ts';
+import type { ConversationSummary, Message, User } from '../graphql/documents/fragments.ts';
 import { ChatList } from './chat-list.svelte.ts';
 
-const me: User = { id: '1', username: 'alice' };
-const bob: User = { id: '2', username: 'bob' };
-const carol: User = { id: '3', username: 'carol' };
+const me: User = { id: '1', username: 'alice', displayName: 'alice' };
+const bob: User = { id: '2', username: 'bob', displayName: 'bob' };
 const minute = (n: number) => new Date(Date.UTC(2026, 10, 25, 9, n)).toISOString();
 
 const message = (
@@ -19,6 +18,13 @@ const message = (
   createdAt: minute(id),
   kind,
   cursor: `c${id}`,
+  editedAt: null,
+  editableUntil: null,
+  readByCount: null,
+  deletedAt: null,
+  replyTo: null,
+  reactions: [],
+  attachments: [],
   conversation: { id: conversation },
   sender,
 });
@@ -32,17 +38,16 @@ const summary = (
   id,
   kind: id === 'g' ? 'GROUP' : 'DIRECT',
   title: id === 'g' ? 'Team' : `peer-${id}`,
-  members: [
-    { user: { ...me, presence: null }, role: 'OWNER', lastReadMessageId: read },
-    { user: { ...bob, presence: null }, role: 'MEMBER', lastReadMessageId: null },
-    ...(id === 'g'
-      ? [{ user: { ...carol, presence: null }, role: 'MEMBER' as const, lastReadMessageId: '1' }]
-      : []),
-  ],
+  memberCount: id === 'g' ? 3 : 2,
+  peer: id === 'g' ? null : { ...bob, blockedByMe: false, blocksMe: false, presence: null },
   lastMessage: message(last, id),
   unreadCount,
+  mentionCount: 0,
   lastReadMessageId: read,
   updatedAt: minute(last),
+  notificationLevel: 'ALL',
+  muted: false,
+  mutedUntil: null,
 });
 
 const order = (list: ChatList) => list.conversations.map((item) => item.id);
@@ -71,6 +76,13 @@ describe('ChatList', () => {
     expect(list.totalUnread).toBe(3);
   });
 
+  it('leaves a muted conversation’s unread out of the total, though its row still counts them', () => {
+    const list = new ChatList();
+    list.replace([summary('10', 3, 2, '1'), { ...summary('11', 5, 4, '1'), muted: true }], page);
+    expect(list.get('11')!.unreadCount).toBe(4);
+    expect(list.totalUnread).toBe(2);
+  });
+
   it('says when a message belongs to a conversation it does not know, so the caller fetches it', () => {
     const list = new ChatList();
     expect(list.onMessage(message(1, '99'), me, false)).toBe(false);
@@ -83,21 +95,19 @@ describe('ChatList', () => {
     list.onMessage(message(6, '10', me), me, false);
     expect(list.get('10')).toMatchObject({ unreadCount: 0, lastReadMessageId: '6' });
     // Another tab of mine read up to 5, the last message: known. Up to 4 of 9: not known here.
-    expect(list.onRead('11', me, '5', me)).toBe(true);
+    expect(list.onOwnRead('11', '5')).toBe(true);
     expect(list.get('11')!.unreadCount).toBe(0);
     list.onMessage(message(9, '11'), me, false);
-    expect(list.markedRead('11', '7', me)).toBe(false);
+    expect(list.onOwnRead('11', '7')).toBe(false);
+    expect(list.get('11')).toMatchObject({ unreadCount: 1, lastReadMessageId: '7' });
   });
 
-  it("moves members' read positions forward only", () => {
+  it('moves my read position forward only', () => {
     const list = new ChatList();
-    list.replace([summary('g', 10)], page);
-    list.onRead('g', carol, '8', me);
-    list.onRead('g', carol, '5', me);
-    list.onRead('g', bob, '9', me);
-    const positions = list.get('g')!.members.map((member) => member.lastReadMessageId);
-    expect(positions).toEqual(['10', '9', '8']);
-    expect(list.onRead('g', carol, '9', me)).toBe(true);
+    list.replace([summary('g', 10, 0, '8')], page);
+    list.onOwnRead('g', '9');
+    list.onOwnRead('g', '5');
+    expect(list.get('g')!.lastReadMessageId).toBe('9');
   });
 
   it('replaces everything with a fresh first page (a conversation left while away goes), finds direct chats by peer', () => {
@@ -112,5 +122,44 @@ describe('ChatList', () => {
     expect(list.findDirect('peer-10')?.id).toBe('10');
     list.remove('10');
     expect(list.findDirect('peer-10')).toBeUndefined();
+  });
+
+  it('counts unread mentions; reading to the end clears them', () => {
+    const list = new ChatList();
+    list.replace([summary('g', 3, 0, '3')], page);
+    list.onMessage(message(4, 'g'), me, false, true);
+    list.onMessage(message(5, 'g'), me, false, false);
+    list.onMessage(message(6, 'g'), me, true, true);
+    expect(list.get('g')).toMatchObject({ unreadCount: 2, mentionCount: 1 });
+    list.onOwnRead('g', '6');
+    expect(list.get('g')).toMatchObject({ unreadCount: 0, mentionCount: 0 });
+  });
+
+  it('shows a change of the last message in its row, and asks to refetch when an unread one is edited or deleted', () => {
+    const list = new ChatList();
+    list.replace([summary('10', 5, 1, '4')], page);
+    const deleted = { ...message(5, '10'), body: '', deletedAt: minute(9) };
+    expect(list.onUpdated(deleted, me)).toBe(false);
+    expect(list.get('10')!.lastMessage).toMatchObject({ id: '5', body: '', deletedAt: minute(9) });
+    expect(list.get('10')!.updatedAt).toBe(minute(5));
+    // Read already, or a reaction only: the counts stand. An older message changes nothing shown.
+    expect(list.onUpdated({ ...message(4, '10'), editedAt: minute(9) }, me)).toBe(true);
+    expect(
+      list.onUpdated({ ...message(5, '10'), reactions: [{ emoji: '👍', count: 1, reactedByMe: true }] }, me),
+    ).toBe(true);
+    expect(list.get('10')!.lastMessage!.id).toBe('5');
+    expect(list.onUpdated(message(1, '99'), me)).toBe(true);
+  });
+
+  it('tells a change of a message it never showed (written while the stream was away) from one of an older message', () => {
+    const list = new ChatList();
+    list.replace([summary('10', 5, 0, '5')], page);
+    expect(list.isNew(message(5, '10'))).toBe(false);
+    expect(list.isNew(message(4, '10'))).toBe(false);
+    expect(list.isNew(message(6, '10'))).toBe(true);
+    expect(list.isNew(message(6, '99'))).toBe(false);
+    // Written and deleted while away: it shows, but is not unread.
+    list.onMessage({ ...message(6, '10'), body: '', deletedAt: minute(7) }, me, false);
+    expect(list.get('10')).toMatchObject({ unreadCount: 0, lastMessage: { id: '6' } });
   });
 });

@@ -1,13 +1,18 @@
 import type { Client } from '@urql/core';
+import { background } from '../background.ts';
 import {
+  ConversationMembersQuery,
   ConversationMessagesQuery,
   DirectConversationQuery,
-  type Message,
   type MessagePage,
-  type User,
-} from '../graphql/documents.ts';
+} from '../graphql/documents/conversations.ts';
+import type { Member, Message, Quote, User } from '../graphql/documents/fragments.ts';
+import { MessageDetailsQuery, type MessageDetails } from '../graphql/documents/messages.ts';
 import { MessageLog, type ShownMessage } from './message-log.svelte.ts';
-import type { Outbox, OutboxEntry } from './outbox.svelte.ts';
+import type { Outbox, OutboxEntry, SendEntry } from './outbox.svelte.ts';
+import { isSend, type Change, type ChangeEntry } from './outbox-queue.ts';
+import { withChanges } from './queued-changes.ts';
+import { atOrAfter } from './receipts.ts';
 
 export const errorText = (
   error: { graphQLErrors?: Array<{ message: string }>; message: string } | undefined,
@@ -35,16 +40,43 @@ export class Conversation {
   #hasOlder = $state(false);
   #error = $state<string | null>(null);
   #startCursor: string | null = null;
+  #older: Promise<void> | null = null;
+  #members = $state<Member[]>([]);
 
-  /** Messages stored and ours on their way, oldest first; ours not yet stored come last. */
+  /**
+   * Messages stored and ours on their way, oldest first; ours not yet stored come last. Each
+   * shows our queued changes to it (edits, deletions, reactions) as they will be.
+   */
   readonly messages: ShownMessage[] = $derived.by(() => {
-    const stored = this.log.messages;
+    const entries = this.outbox.entries.filter((entry) => this.#mine(entry));
+    const changes = new Map<string, ChangeEntry[]>();
+    for (const entry of entries) {
+      if (isSend(entry)) continue;
+      const target = entry.messageId ?? `c:${entry.sendId}`;
+      changes.set(target, [...(changes.get(target) ?? []), entry]);
+    }
+    // By id, and by key: a change made while our send was on its way names the send until the outbox hears it was stored.
+    const changed = (message: ShownMessage, ...targets: string[]) => {
+      const queued = targets.flatMap((target) => changes.get(target) ?? []);
+      return queued.length > 0 ? withChanges(message, queued) : message;
+    };
+    const stored = this.log.messages.map((message) => changed(message, message.id!, message.key));
     const keys = new Set(stored.map((message) => message.key));
-    const pending = this.outbox.entries.filter(
-      (entry) => this.#mine(entry) && !keys.has(`c:${entry.clientId}`),
+    const pending = entries.filter(
+      (entry): entry is SendEntry => isSend(entry) && !keys.has(`c:${entry.clientId}`),
     );
-    return [...stored, ...pending.map((entry) => this.#shown(entry))];
+    return [...stored, ...pending.map((entry) => changed(this.#shown(entry), `c:${entry.clientId}`))];
   });
+  /** Whether the viewer owns it (a group's owner removes members and deletes anyone's messages). */
+  readonly owner: boolean = $derived.by(() =>
+    this.#members.some((member) => member.user.id === this.me.id && member.role === 'OWNER'),
+  );
+  /** Our changes the server refused (too old to edit, not allowed): said, until dismissed. */
+  readonly refusedChanges: ChangeEntry[] = $derived.by(() =>
+    this.outbox.entries.filter(
+      (entry): entry is ChangeEntry => !isSend(entry) && entry.state === 'failed' && this.#mine(entry),
+    ),
+  );
 
   constructor(
     private readonly urql: Client,
@@ -77,23 +109,59 @@ export class Conversation {
   get error() {
     return this.#error;
   }
+  /** Who is in it, oldest first, with their roles and read positions (empty until loaded). */
+  get members(): readonly Member[] {
+    return this.#members;
+  }
 
-  /** The newest page. For a person, first finds whether a conversation with them exists. */
+  /** The newest page and the members. For a person, first finds whether a conversation with them exists. */
   async load() {
     if (this.#id === null && this.peer !== null) {
       const found = await this.urql.query(DirectConversationQuery, { peer: this.peer }).toPromise();
       if (!found.data) return this.#fail(errorText(found.error, 'Could not load.'));
       this.#id ??= found.data.conversation.edges[0]?.node.conversation.id ?? null;
     }
-    if (this.#id !== null) await this.#loadPage(null);
+    if (this.#id !== null) await Promise.all([this.#loadPage(null), this.loadMembers()]);
     this.#loading = false;
   }
 
-  async loadOlder() {
-    if (this.#loadingOlder || !this.#hasOlder) return;
-    this.#loadingOlder = true;
-    await this.#loadPage(this.#startCursor);
-    this.#loadingOlder = false;
+  /** The members again: someone joined or left, or the stream was away. */
+  async loadMembers() {
+    if (this.#id === null) return;
+    const result = await this.urql.query(ConversationMembersQuery, { id: this.#id }).toPromise();
+    const members = result.data?.conversationById?.members;
+    if (members) this.#members = members;
+  }
+
+  /** A member's read position moved; positions only move forward. */
+  onRead(userId: string, messageId: string) {
+    const member = this.#members.find((item) => item.user.id === userId);
+    if (member && !atOrAfter(member.lastReadMessageId, messageId)) member.lastReadMessageId = messageId;
+  }
+
+  /** The page before those shown; while one is loading, that one. */
+  loadOlder(): Promise<void> {
+    if (!this.#hasOlder) return Promise.resolve();
+    this.#older ??= (async () => {
+      this.#loadingOlder = true;
+      await this.#loadPage(this.#startCursor);
+      this.#loadingOlder = false;
+      this.#older = null;
+    })();
+    return this.#older;
+  }
+
+  /** Loads older pages until message `id` is shown (a reply's original); false when it is not in this conversation. */
+  async reveal(id: string): Promise<boolean> {
+    while (!this.log.has(id) && this.#hasOlder && this.#error === null) await this.loadOlder();
+    return this.log.has(id);
+  }
+
+  /** What a page leaves out of a message: who reacted, its earlier texts. Null when it cannot be read. */
+  async details(id: string): Promise<MessageDetails | null> {
+    if (this.#id === null) return null;
+    const result = await this.urql.query(MessageDetailsQuery, { conversationId: this.#id, id }).toPromise();
+    return result.data?.conversationById?.message ?? null;
   }
 
   async #loadPage(before: string | null) {
@@ -108,7 +176,11 @@ export class Conversation {
   async catchUp() {
     if (this.#loading || this.#id === null) return;
     const page = await this.#fetchPage(null);
-    for (const edge of page?.edges ?? []) this.log.receive(edge.node);
+    // Without a resume point, changes were missed too: the page's states replace those shown.
+    for (const edge of page?.edges ?? []) {
+      this.log.receive(edge.node);
+      this.log.update(edge.node);
+    }
   }
 
   async #fetchPage(before: string | null): Promise<MessagePage | undefined> {
@@ -125,16 +197,67 @@ export class Conversation {
 
   /** A stored message of this conversation (from the stream): shown once. Adopts the id of a new direct chat. */
   receive(message: Message) {
-    this.#id ??= message.conversation.id;
+    if (this.#id === null) {
+      this.#id = message.conversation.id;
+      background(this.loadMembers(), 'Loading the members');
+    }
     this.log.receive(message);
+    // Sending moves the sender's read position to their message.
+    this.onRead(message.sender.id, message.id);
   }
 
-  /** Queues a message; false when it was not taken (empty, too long, too many waiting). */
-  send(body: string): boolean {
+  /**
+   * A message's latest state from the stream: it replaces the one shown. One newer than all shown
+   * was written while the stream was away (a resume brings only its latest state): it comes in.
+   * An older one not loaded stays out: its page brings it.
+   */
+  absorb(message: Message) {
+    const newest = this.log.newestStored?.id;
+    if (this.log.has(message.id)) this.log.update(message);
+    else if (newest == null || !atOrAfter(newest, message.id)) this.receive(message);
+  }
+
+  /** Queues a message (answering `replyTo`); false when it was not taken (empty, too long, too many waiting). */
+  send(body: string, replyTo: Quote | null = null, attachments: readonly string[] = []): boolean {
+    const text = body.trim();
+    if ((!text && attachments.length === 0) || text.length > MAX_MESSAGE_LENGTH) return false;
+    const id = this.#id;
+    return this.outbox.add({
+      conversationId: id,
+      to: id === null ? this.peer : null,
+      body: text,
+      replyTo,
+      ...(attachments.length > 0 && { attachments: [...attachments] }),
+    });
+  }
+
+  /** A new text for a message (ours, on its way or stored); false when not taken. The same text changes nothing. */
+  edit(message: ShownMessage, body: string): boolean {
     const text = body.trim();
     if (!text || text.length > MAX_MESSAGE_LENGTH) return false;
+    return text === message.body || this.#changeOf(message, { op: 'edit', body: text });
+  }
+
+  /** Deletes for everyone; one of ours still on its way is simply not sent. */
+  remove(message: ShownMessage): boolean {
+    return this.#changeOf(message, { op: 'delete' });
+  }
+
+  /** Adds our reaction with `emoji`, or takes it back if we had reacted with it. */
+  toggleReaction(message: ShownMessage, emoji: string): boolean {
+    const mine = message.reactions.some((reaction) => reaction.emoji === emoji && reaction.reactedByMe);
+    return this.#changeOf(message, { op: mine ? 'unreact' : 'react', emoji });
+  }
+
+  #changeOf(message: ShownMessage, change: Change): boolean {
     const id = this.#id;
-    return this.outbox.add({ conversationId: id, to: id === null ? this.peer : null, body: text });
+    const target = {
+      id: message.id,
+      clientId: message.clientId,
+      conversationId: id,
+      to: id === null ? this.peer : null,
+    };
+    return this.outbox.change(target, change);
   }
 
   /** Sends again with the same clientId: if an earlier try was stored after all, the server returns it. */
@@ -152,7 +275,7 @@ export class Conversation {
       : entry.conversationId === this.#id;
   }
 
-  #shown(entry: OutboxEntry): ShownMessage {
+  #shown(entry: SendEntry): ShownMessage {
     return {
       key: `c:${entry.clientId}`,
       id: null,
@@ -163,6 +286,13 @@ export class Conversation {
       sender: this.me,
       state: entry.state === 'failed' ? 'failed' : entry.error ? 'waiting' : 'sending',
       error: entry.error,
+      editedAt: null,
+      editableUntil: null,
+      readByCount: null,
+      deletedAt: null,
+      replyTo: entry.replyTo,
+      reactions: [],
+      attachments: [],
     };
   }
 }

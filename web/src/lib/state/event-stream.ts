@@ -1,15 +1,24 @@
-import type { ChatEvent } from '../graphql/documents.ts';
+import type { ChatEvent } from '../graphql/documents/events.ts';
 
-/** Starts `events(after)` and hands each event over; returns a function that ends it. */
-export type SubscribeEvents = (after: string | null, onEvent: (event: ChatEvent) => void) => () => void;
+/**
+ * Starts `events(after)` and hands each event over, or says the cursor expired (the server
+ * answered CURSOR_EXPIRED: too old, or not one it gave out); returns a function that ends it.
+ */
+export type SubscribeEvents = (
+  after: string | null,
+  onEvent: (event: ChatEvent) => void,
+  onExpired: () => void,
+) => () => void;
 
 /**
  * The client's one `events` subscription. It remembers the cursor of the last
- * MessageEvent it received (only the stream's own cursors: a send's answer may be
+ * MessageEvent or MessageUpdatedEvent it received (only the stream's own cursors: a send's answer may be
  * newer than a message of another conversation still on its way), and when the
  * socket comes back it resubscribes after that cursor, so the server replays what
  * was missed. Read, membership and conversation events are live only: `onResumed`
- * tells the owner to refresh them.
+ * tells the owner to refresh them. A cursor the server will not resume from (older
+ * than its resume window) is dropped: the stream starts from now, and the owner
+ * refreshes everything, as on a first start.
  */
 export class EventStream {
   #cursor: string | null = null;
@@ -25,9 +34,6 @@ export class EventStream {
   /** Where a resumed subscription picks up. */
   get cursor() {
     return this.#cursor;
-  }
-  get live() {
-    return this.#stop !== null;
   }
 
   start() {
@@ -54,9 +60,22 @@ export class EventStream {
   }
 
   #open() {
-    this.#stop = this.subscribe(this.#cursor, (event) => {
-      if (event.__typename === 'MessageEvent') this.#cursor = event.cursor;
-      this.onEvent(event);
-    });
+    this.#stop = this.subscribe(
+      this.#cursor,
+      (event) => {
+        if (event.__typename === 'MessageEvent' || event.__typename === 'MessageUpdatedEvent')
+          this.#cursor = event.cursor;
+        this.onEvent(event);
+      },
+      () => this.#startOver(),
+    );
+  }
+
+  #startOver() {
+    this.pause();
+    this.#cursor = null;
+    if (!this.#started) return;
+    this.#open();
+    this.onResumed();
   }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../graphql/documents.ts';
+import type { Message } from '../graphql/documents/fragments.ts';
 import { MessageLog } from './message-log.svelte.ts';
 
-const alice = { id: '1', username: 'alice' };
-const bob = { id: '2', username: 'bob' };
+const alice = { id: '1', username: 'alice', displayName: 'alice' };
+const bob = { id: '2', username: 'bob', displayName: 'bob' };
 const message = (id: number, body: string, clientId: string | null = null, sender = alice): Message => ({
   id: String(id),
   body,
@@ -11,8 +11,22 @@ const message = (id: number, body: string, clientId: string | null = null, sende
   createdAt: new Date(Date.UTC(2026, 10, 24, 9, id)).toISOString(),
   kind: 'TEXT',
   cursor: `m${id}`,
+  editedAt: null,
+  editableUntil: null,
+  readByCount: null,
+  deletedAt: null,
+  replyTo: null,
+  reactions: [],
+  attachments: [],
   conversation: { id: '1' },
   sender,
+});
+const quote = (id: number, body: string) => ({
+  id: String(id),
+  body,
+  kind: 'TEXT' as const,
+  deletedAt: null,
+  sender: bob,
 });
 const bodies = (log: MessageLog) => log.messages.map((shown) => `${shown.body}:${shown.state}`);
 
@@ -42,5 +56,30 @@ describe('MessageLog', () => {
     log.receive(message(7, 'g'));
     log.receive(message(6, 'f'));
     expect(bodies(log)).toEqual(['f:sent', 'g:sent']);
+  });
+
+  it('puts a changed message in place, keeps its key, and updates the quotes of replies to it', () => {
+    const log = new MessageLog();
+    log.prepend([
+      message(1, 'original', null, bob),
+      { ...message(2, 'mine', 'c-2'), replyTo: quote(1, 'original') },
+    ]);
+    log.update({ ...message(1, 'edited', null, bob), editedAt: '2026-11-24T10:00:00.000Z' });
+    expect(bodies(log)).toEqual(['edited:sent', 'mine:sent']);
+    expect(log.messages[0]!.editedAt).toBe('2026-11-24T10:00:00.000Z');
+    expect(log.messages[1]!.replyTo?.body).toBe('edited');
+    log.update({ ...message(2, '', 'c-2'), deletedAt: '2026-11-24T10:05:00.000Z' });
+    expect(log.messages[1]).toMatchObject({ key: 'c:c-2', body: '', deletedAt: '2026-11-24T10:05:00.000Z' });
+  });
+
+  it('ignores a change to a message it does not have, and a replayed creation of one it has', () => {
+    const log = new MessageLog();
+    log.prepend([message(1, 'a')]);
+    const before = log.messages;
+    log.update(message(5, 'not loaded'));
+    expect(log.messages).toBe(before);
+    log.update({ ...message(1, 'a'), reactions: [{ emoji: '👍', count: 1, reactedByMe: false }] });
+    log.receive(message(1, 'a'));
+    expect(log.messages[0]!.reactions).toEqual([{ emoji: '👍', count: 1, reactedByMe: false }]);
   });
 });

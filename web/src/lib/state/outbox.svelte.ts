@@ -1,20 +1,25 @@
-import type { Message } from '../graphql/documents.ts';
+import { background } from '../background.ts';
+import type { Message } from '../graphql/documents/fragments.ts';
+import {
+  afterStored,
+  isSend,
+  nextToDeliver,
+  normalized,
+  queueChange,
+  withoutEntry,
+  type Change,
+  type ChangeTarget,
+  type OutboxEntry,
+  type SendEntry,
+} from './outbox-queue.ts';
 
-/** One of our messages not stored yet. `to` names the person of a direct chat that has no id yet. */
-export interface OutboxEntry {
-  clientId: string;
-  conversationId: string | null;
-  to: string | null;
-  body: string;
-  createdAt: string;
-  /** 'waiting': sent (again) by the outbox on its own; 'failed': refused, waits for Retry or Delete. */
-  state: 'waiting' | 'failed';
-  /** Why the last try did not store it, in words. */
-  error?: string;
-}
+export type { ChangeEntry, OutboxEntry, SendEntry } from './outbox-queue.ts';
 
-/** What one try gave: the stored message, a reason to try again later, or a refusal. */
-export type SendResult = { stored: Message } | { retry: string } | { refused: string };
+/**
+ * What one try gave: the message as stored (for a change: null when the stream brought a newer
+ * state while the answer was on its way), a reason to try again later, or a refusal.
+ */
+export type SendResult = { stored: Message | null } | { retry: string } | { refused: string };
 
 /** Where the outbox lives between page loads; every tab of one person shares it. */
 export interface OutboxStore {
@@ -24,7 +29,7 @@ export interface OutboxStore {
   watch(onChange: () => void): () => void;
 }
 
-/** Unsent messages are kept per person in localStorage (read again before every change: other tabs write too). */
+/** Unsent messages and changes are kept per person in localStorage (read again before every change: other tabs write too). */
 export function localOutboxStore(
   userId: string,
   storage: Storage = localStorage,
@@ -35,7 +40,7 @@ export function localOutboxStore(
     load() {
       try {
         const parsed: unknown = JSON.parse(storage.getItem(key) ?? '[]');
-        return Array.isArray(parsed) ? (parsed as OutboxEntry[]) : [];
+        return Array.isArray(parsed) ? (parsed as OutboxEntry[]).map(normalized) : [];
       } catch {
         return [];
       }
@@ -54,22 +59,26 @@ export function localOutboxStore(
   };
 }
 
-/** A bound on unsent messages, so a long time offline cannot fill the storage. */
+/** A bound on queued operations, so a long time offline cannot fill the storage. */
 export const OUTBOX_LIMIT = 500;
 const MAX_BACKOFF_MS = 30_000;
 
 /**
- * Our messages on their way, kept across reloads. One message is sent at a time, oldest first,
- * so each conversation stores them in typing order. A try that did not reach the server (offline,
- * server away, rate limited) is repeated with the same clientId after a growing pause, or at once
- * when `kick()` says the connection is back; the server stores a clientId once, so a try whose
- * answer was lost is not stored twice. A refusal (too long, not a member) waits for Retry or Delete.
+ * Our messages and our changes to messages (edits, deletions, reactions) on their way, kept across
+ * reloads. One operation goes at a time, oldest first, so each conversation gets them in the order
+ * they were made. A try that did not reach the server (offline, server away, rate limited) is
+ * repeated with the same clientId after a growing pause, or at once when `kick()` says the
+ * connection is back; the server stores a clientId once, so a send whose answer was lost is not
+ * stored twice, and changes are idempotent. A refusal (too long, not a member, too old to edit)
+ * waits for Retry or Delete.
  */
 export class Outbox {
   #entries = $state<OutboxEntry[]>([]);
   #running = false;
   #stopped = false;
   #failures = 0;
+  /** The entry being tried now: a send on its way can no longer be edited in place. */
+  #inFlight: string | null = null;
   #wake: (() => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #unwatch: () => void;
@@ -77,7 +86,8 @@ export class Outbox {
   constructor(
     private readonly store: OutboxStore,
     private readonly deliver: (entry: OutboxEntry) => Promise<SendResult>,
-    private readonly onStored: (message: Message) => void,
+    /** A send stored, or the answer to a change (`entry` says which): the message as it now is. */
+    private readonly onStored: (message: Message, entry: OutboxEntry) => void,
   ) {
     this.#entries = store.load();
     this.#unwatch = store.watch(() => {
@@ -91,16 +101,13 @@ export class Outbox {
   }
 
   /** Queues a message; false when too many are waiting already. */
-  add(entry: Pick<OutboxEntry, 'conversationId' | 'to' | 'body'>): boolean {
-    let added = false;
-    this.#change((entries) => {
-      if (entries.length >= OUTBOX_LIMIT) return entries;
-      added = true;
-      const clientId = crypto.randomUUID();
-      return [...entries, { ...entry, clientId, createdAt: new Date().toISOString(), state: 'waiting' }];
-    });
-    this.kick();
-    return added;
+  add(entry: Pick<SendEntry, 'conversationId' | 'to' | 'body' | 'replyTo' | 'attachments'>): boolean {
+    return this.#queue((entries, made) => [...entries, { ...entry, ...made, op: 'send', state: 'waiting' }]);
+  }
+
+  /** Queues a change to a message, in order with everything else; false when too many are waiting already. */
+  change(target: ChangeTarget, change: Change): boolean {
+    return this.#queue((entries, made) => queueChange(entries, target, change, this.#inFlight, made));
   }
 
   retry(clientId: string) {
@@ -113,16 +120,16 @@ export class Outbox {
     this.kick();
   }
 
-  /** Drops a message (Delete, or it was stored: seen in the stream or in a send's answer). */
+  /** Drops an entry (Delete, or it went through), with the changes that waited on it. */
   remove(clientId: string) {
-    this.#change((entries) => entries.filter((entry) => entry.clientId !== clientId));
+    this.#change((entries) => withoutEntry(entries, clientId));
   }
 
   /** Sends now: something new to send, or the connection may be back. */
   kick() {
     clearTimeout(this.#timer);
     this.#wake?.();
-    void this.#run();
+    background(this.#run(), 'Sending queued messages');
   }
 
   stop() {
@@ -130,6 +137,19 @@ export class Outbox {
     this.#unwatch();
     clearTimeout(this.#timer);
     this.#wake?.();
+  }
+
+  #queue(
+    update: (entries: OutboxEntry[], made: { clientId: string; createdAt: string }) => OutboxEntry[],
+  ): boolean {
+    let taken = false;
+    this.#change((entries) => {
+      if (entries.length >= OUTBOX_LIMIT) return entries;
+      taken = true;
+      return update(entries, { clientId: crypto.randomUUID(), createdAt: new Date().toISOString() });
+    });
+    if (taken) this.kick();
+    return taken;
   }
 
   #change(update: (entries: OutboxEntry[]) => OutboxEntry[]) {
@@ -143,23 +163,17 @@ export class Outbox {
     this.#running = true;
     try {
       for (;;) {
-        const next = this.store.load().find((entry) => entry.state === 'waiting');
+        const next = nextToDeliver(this.store.load());
         if (!next || this.#stopped) return;
+        this.#inFlight = next.clientId;
         const result = await this.deliver(next);
+        this.#inFlight = null;
         if ('stored' in result) {
           this.#failures = 0;
-          const { id } = result.stored.conversation;
-          // The first message to a person names the conversation the later ones go to.
-          this.#change((entries) =>
-            entries
-              .filter((entry) => entry.clientId !== next.clientId)
-              .map((entry) =>
-                entry.conversationId === null && entry.to === next.to
-                  ? { ...entry, conversationId: id }
-                  : entry,
-              ),
-          );
-          this.onStored(result.stored);
+          const { stored } = result;
+          if (isSend(next) && stored) this.#change((entries) => afterStored(entries, next, stored));
+          else this.remove(next.clientId);
+          if (stored) this.onStored(stored, next);
         } else if ('refused' in result) {
           this.#mark(next.clientId, { state: 'failed', error: result.refused });
         } else {
@@ -169,12 +183,15 @@ export class Outbox {
       }
     } finally {
       this.#running = false;
+      this.#inFlight = null;
     }
   }
 
   #mark(clientId: string, change: Partial<OutboxEntry>) {
     this.#change((entries) =>
-      entries.map((entry) => (entry.clientId === clientId ? { ...entry, ...change } : entry)),
+      entries.map((entry) =>
+        entry.clientId === clientId ? ({ ...entry, ...change } as OutboxEntry) : entry,
+      ),
     );
   }
 

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { Presence } from '../graphql/documents.ts';
+import type { Presence } from '../graphql/documents/fragments.ts';
 
 /**
  * People's presence: what the conversations loaded with (`User.presence`), updated by the

@@ -1,13 +1,14 @@
 import type { AnyVariables, Client, TypedDocumentNode } from '@urql/core';
+import type { VariablesOf } from 'gql.tada';
 import { SvelteSet } from 'svelte/reactivity';
+import type { User } from '../graphql/documents/fragments.ts';
 import {
   BlockMutation,
   PrivacyQuery,
   UnblockMutation,
   UpdateSettingsMutation,
   type Settings,
-  type User,
-} from '../graphql/documents.ts';
+} from '../graphql/documents/people.ts';
 import { errorText } from './conversation.svelte.ts';
 
 /** null when it worked, else why not, in words. */
@@ -67,7 +68,13 @@ export class Privacy {
     this.blocked.set(result.data.blockedUsers);
   }
 
-  async update(changes: Partial<Settings>): Promise<Outcome> {
+  /** A block, an unblock or a presence change came from the stream: the blocks and the list afresh. */
+  async changed() {
+    await this.load();
+    this.onChange();
+  }
+
+  async update(changes: VariablesOf<typeof UpdateSettingsMutation>): Promise<Outcome> {
     const result = await this.urql.mutation(UpdateSettingsMutation, changes).toPromise();
     if (!result.data) return errorText(result.error, 'The settings were not saved.');
     this.#settings = result.data.updateSettings;
@@ -89,8 +96,7 @@ export class Privacy {
   ): Promise<Outcome> {
     const result = await this.urql.mutation(document, variables).toPromise();
     if (!result.data) return errorText(result.error, 'That did not work.');
-    await this.load();
-    this.onChange();
+    await this.changed();
     return null;
   }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Blocklist } from './privacy.svelte.ts';
 
-const alice = { id: '1', username: 'alice' };
-const bob = { id: '2', username: 'bob' };
+const alice = { id: '1', username: 'alice', displayName: 'alice' };
+const bob = { id: '2', username: 'bob', displayName: 'bob' };
 
 describe('Blocklist', () => {
   it("folds a blocked person's messages in groups only, until one is shown", () => {

@@ -1,4 +1,6 @@
-import type { User } from '../graphql/documents.ts';
+import type { Client } from '@urql/core';
+import type { User } from '../graphql/documents/fragments.ts';
+import { SetTypingMutation } from '../graphql/documents/messages.ts';
 
 /** A "typing" with no news for this long goes (the server lapses it at 6 s; this is the safety net). */
 export const TYPING_LAPSE_MS = 7_000;
@@ -58,6 +60,11 @@ export function typingLine(names: string[]): string | null {
   if (names.length === 2) return `${first} and ${second} are typing…`;
   if (names.length === 3) return `${first}, ${second} and ${third} are typing…`;
   return `${first}, ${second} and ${names.length - 2} others are typing…`;
+}
+
+/** Tells the others in a conversation whether I am typing; a lost one lapses on its own, so a failure is not retried. */
+export async function tellTyping(urql: Client, conversationId: string, typing: boolean) {
+  await urql.mutation(SetTypingMutation, { conversationId, typing }).toPromise();
 }
 
 /**

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TYPING_EVERY_MS, TYPING_LAPSE_MS, TypingBook, TypingSender, typingLine } from './typing.svelte.ts';
 
-const alice = { id: '1', username: 'alice' };
-const bob = { id: '2', username: 'bob' };
+const alice = { id: '1', username: 'alice', displayName: 'alice' };
+const bob = { id: '2', username: 'bob', displayName: 'bob' };
 
 describe('TypingBook', () => {
   beforeEach(() => vi.useFakeTimers());

@@ -1,0 +1,94 @@
+import { ZipArchive, type Archiver } from 'archiver';
+import escapeHtml from 'escape-html';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { AppError } from '../../domain/errors.ts';
+import type { Viewer } from '../../domain/people.ts';
+import {
+  exportConversations,
+  exportMessages,
+  exportProfile,
+  type ExportConversationRow,
+  type ExportMessageRow,
+} from './export.sql.ts';
+
+/** Messages read per statement: the zip is written as they come, never held whole. */
+const PAGE = 500;
+
+/**
+ * A person's data as a zip, streamed: their profile, and every conversation they are in with
+ * every message of it (received ones too), as JSON and as a readable HTML page. One export at a
+ * time per person on an instance.
+ */
+export class AccountExport {
+  private readonly running = new Set<number>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The zip as a stream; CONFLICT while another export of the same person runs here. */
+  start(viewer: Viewer): Readable {
+    if (this.running.has(viewer.id))
+      throw new AppError('CONFLICT', 'An export of your data is already running. Wait for it to finish.');
+    this.running.add(viewer.id);
+    const zip = new ZipArchive({ zlib: { level: 6 } });
+    const done = () => this.running.delete(viewer.id);
+    zip.once('close', done).once('end', done).once('error', done);
+    this.fill(zip, viewer).catch((error: unknown) => zip.destroy(error as Error));
+    return zip;
+  }
+
+  private async fill(zip: Archiver, viewer: Viewer): Promise<void> {
+    const [profile] = await exportProfile(this.pool, viewer.id);
+    zip.append(JSON.stringify(profile, null, 2), { name: 'profile.json' });
+    const conversations = await exportConversations(this.pool, viewer.id);
+    zip.append(indexPage(viewer, conversations), { name: 'index.html' });
+    for (const conversation of conversations) {
+      zip.append(Readable.from(this.json(conversation)), { name: `conversations/${conversation.id}.json` });
+      zip.append(Readable.from(this.html(conversation)), { name: `conversations/${conversation.id}.html` });
+    }
+    await zip.finalize();
+  }
+
+  private async *messages(conversationId: number): AsyncGenerator<ExportMessageRow> {
+    let afterSeq = 0;
+    for (;;) {
+      const page = await exportMessages(this.pool, conversationId, afterSeq, PAGE);
+      yield* page;
+      if (page.length < PAGE) return;
+      afterSeq = page.at(-1)!.seq;
+    }
+  }
+
+  private async *json(conversation: ExportConversationRow): AsyncGenerator<string> {
+    const { id, kind, title, members } = conversation;
+    yield `{"id":${id},"kind":${JSON.stringify(kind)},"title":${JSON.stringify(title)},"members":${JSON.stringify(members)},"messages":[`;
+    let first = true;
+    for await (const message of this.messages(id)) {
+      yield `${first ? '\n' : ',\n'}${JSON.stringify({ ...message, deleted: message.deletedAt !== null })}`;
+      first = false;
+    }
+    yield '\n]}\n';
+  }
+
+  private async *html(conversation: ExportConversationRow): AsyncGenerator<string> {
+    yield page(titleOf(conversation), `<p>Members: ${escapeHtml(conversation.members.join(', '))}</p>\n<ol>\n`);
+    for await (const message of this.messages(conversation.id)) {
+      const text = message.deletedAt ? '<em>deleted</em>' : escapeHtml(message.body);
+      yield `<li><time>${message.createdAt.toISOString()}</time> <b>${escapeHtml(message.sender)}</b>: ${text}</li>\n`;
+    }
+    yield '</ol></body></html>\n';
+  }
+}
+
+const titleOf = (conversation: ExportConversationRow) =>
+  conversation.title ?? `Conversation with ${conversation.members.join(', ')}`;
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>\n${body}`;
+
+function indexPage(viewer: Viewer, conversations: ExportConversationRow[]) {
+  const items = conversations
+    .map((conversation) => `<li><a href="conversations/${conversation.id}.html">${escapeHtml(titleOf(conversation))}</a></li>`)
+    .join('\n');
+  return `${page(`Data of ${viewer.username}`, `<ul>\n${items}\n</ul>`)}</body></html>\n`;
+}
