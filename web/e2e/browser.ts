@@ -104,6 +104,7 @@ export async function newPerson(
     isMobile: touch,
   });
   context.setDefaultTimeout(15_000);
+  noteTrouble(context);
   const email = `${username.replace(/\W/g, '')}@example.com`;
   if (options.signUp === 'form') {
     // The form's "Account created" shows for 0.8 s before the chat loads: heard by an observer in
@@ -148,9 +149,36 @@ export async function logIn(page: Page, username: string) {
   await loggedIn(page, username);
 }
 
+/** Each page's last console errors and uncaught exceptions, for a failure to tell what the page saw. */
+const troubles = new WeakMap<Page, string[]>();
+
+function noteTrouble(context: BrowserContext) {
+  const note = (page: Page | null, text: string) => {
+    if (!page) return;
+    const seen = troubles.get(page) ?? [];
+    troubles.set(page, [...seen.slice(-9), text]);
+  };
+  context.on('console', (message) => {
+    if (message.type() === 'error') note(message.page(), `console: ${message.text()}`);
+  });
+  context.on('weberror', (error) => note(error.page(), `uncaught: ${String(error.error())}`));
+}
+
 /** The chat is up for `username`: the top bar names them (hidden on phones, so it is waited for attached). */
-export const loggedIn = (page: Page, username: string) =>
-  page.getByText(`Logged in as ${username}`).waitFor({ state: 'attached' });
+export async function loggedIn(page: Page, username: string) {
+  try {
+    await page.getByText(`Logged in as ${username}`).waitFor({ state: 'attached' });
+  } catch (error) {
+    const shown = await page
+      .evaluate(() => document.body?.innerText.slice(0, 400) ?? '(no body)')
+      .catch((reason: unknown) => `(unreadable: ${String(reason)})`);
+    const trouble = troubles.get(page)?.join('\n  ') || 'none';
+    throw new Error(
+      `${(error as Error).message}\nat ${page.url()} the page showed: ${JSON.stringify(shown)}\nits errors:\n  ${trouble}`,
+      { cause: error },
+    );
+  }
+}
 
 /** Opens the direct chat with `peer` through the search box, as a person starting a chat does. */
 export async function openConversation(person: Person, peer: string) {

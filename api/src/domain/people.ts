@@ -2,6 +2,11 @@
 export interface UserRef {
   id: number;
   username: string;
+  /**
+   * The name to show, where whoever made this ref read it already (a write reads its sender's, so
+   * that delivering the message needs no query); else the `displayName` field loads it.
+   */
+  displayName?: string;
 }
 
 /** Who is making a request: a user and the session that proves it. */

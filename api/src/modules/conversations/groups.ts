@@ -188,9 +188,9 @@ export class GroupService {
 
   /** The change's SYSTEM line, the last statement of its transaction (see `writeMessage`). */
   private async writeLine(client: pg.PoolClient, line: TimelineLine): Promise<Change> {
-    const { row, memberIds } = await writeMessage(client, line);
+    const { row, memberIds, sender } = await writeMessage(client, line);
     if (!row) throw noSuchConversation();
-    return { memberIds, line: toView({ viewer: line.sender, peer: null }, row, new Map([[line.sender.id, line.sender]])) };
+    return { memberIds, line: toView({ viewer: line.sender, peer: null }, row, new Map([[sender.id, sender]])) };
   }
 
   /** The members, oldest first, read under the conversation row's lock. */

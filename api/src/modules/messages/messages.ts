@@ -107,12 +107,13 @@ export class MessageService {
             }
             return writeMessage(client, { ...text, directPeer });
           });
+    const senders = new Map([[viewer.id, written.sender]]);
     const fresh = written.row && {
-      ...toView(conversation, written.row, new Map([[viewer.id, viewer]])),
+      ...toView(conversation, written.row, senders),
       mentionIds: written.mentionIds,
       reactions: [],
     };
-    const stored = fresh ?? toView(conversation, await this.findRetried(conversation, clientId, body, replyToId), new Map([[viewer.id, viewer]]));
+    const stored = fresh ?? toView(conversation, await this.findRetried(conversation, clientId, body, replyToId), senders);
     const [message] = await this.details.complete([stored]);
     // Published after the commit, and again for a retry (whose first publish may have been lost);
     // the answer does not wait for it, and the bus never rejects.

@@ -8,7 +8,9 @@ builder.objectFields(User, (t) => ({
   displayName: t.string({
     description:
       'The name to show: chosen by the person (1–64 characters, any script), else the username; "Deleted user" once the account is deleted.',
-    resolve: (user, _args, context) =>
+    // A message's sender may carry the name its write read (see `UserRef.displayName`).
+    resolve: (user: UserRef, _args, context) =>
+      user.displayName ??
       perRequest(context, 'displayNames', (users: readonly UserRef[]) =>
         context.services.profiles.displayNames(users),
       ).load({ id: user.id, username: user.username }),

@@ -55,6 +55,8 @@ export type WrittenRow = ({ [Column in keyof MessageRow]: MessageRow[Column] } |
   memberIds: number[];
   /** The members it names as @username. */
   mentionIds: number[];
+  /** The sender's name to show as of the write (see `UserRef.displayName`). */
+  senderName: string;
 };
 
 /** See `writeMessage` in timeline.ts for what this statement guarantees. */
@@ -116,6 +118,7 @@ export const writeMessageRow = statement<
    )
    SELECT ${messageColumns('inserted')},
           ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = $1) AS "memberIds",
-          ARRAY(SELECT user_id FROM mentioned WHERE named ORDER BY user_id) AS "mentionIds"
+          ARRAY(SELECT user_id FROM mentioned WHERE named ORDER BY user_id) AS "mentionIds",
+          (SELECT coalesce(display_name, username) FROM users WHERE id = $3) AS "senderName"
    FROM (SELECT 1) AS always LEFT JOIN inserted ON true`,
 );

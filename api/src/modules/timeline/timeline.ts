@@ -63,7 +63,7 @@ const isClientIdTaken = (error: unknown) =>
 export async function writeMessage(
   db: Queryable,
   line: TimelineLine,
-): Promise<{ row: MessageRow | null; memberIds: number[]; mentionIds: number[] }> {
+): Promise<{ row: MessageRow | null; memberIds: number[]; mentionIds: number[]; sender: UserRef }> {
   const [written] = await writeMessageRow(
     db,
     line.conversationId,
@@ -82,9 +82,10 @@ export async function writeMessage(
     if (isClientIdTaken(error)) return [];
     throw error;
   });
-  if (!written) return { row: null, memberIds: [], mentionIds: [] };
-  const { memberIds, mentionIds, ...row } = written;
-  return { row: row.id === null ? null : row, memberIds, mentionIds };
+  const sender = { id: line.sender.id, username: line.sender.username };
+  if (!written) return { row: null, memberIds: [], mentionIds: [], sender };
+  const { memberIds, mentionIds, senderName, ...row } = written;
+  return { row: row.id === null ? null : row, memberIds, mentionIds, sender: { ...sender, displayName: senderName } };
 }
 
 /** A stored row as a message of `conversation`, whose members include `senders`. */

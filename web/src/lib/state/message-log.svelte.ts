@@ -18,8 +18,8 @@ export interface ShownMessage {
   /** Until when I may edit it, as the server says (null: I may not; a message on its way is edited in the outbox). */
   editableUntil: string | null;
   /**
-   * How many had read it when the server last sent it, departed members included (null: not
-   * stored yet, or I keep my receipts private); the members' read positions raise it live.
+   * How many had read it when a history page brought it, departed members included (null: it
+   * came live, is not stored yet, or I keep my receipts private); read positions raise it live.
    */
   readByCount: number | null;
   /** Deleted for everyone: the body is gone. */
@@ -44,7 +44,7 @@ const fromServer = (message: Message): ShownMessage => ({
   state: 'sent',
   editedAt: message.editedAt,
   editableUntil: message.editableUntil,
-  readByCount: message.readByCount,
+  readByCount: message.readByCount ?? null,
   deletedAt: message.deletedAt,
   replyTo: message.replyTo,
   reactions: message.reactions,
@@ -69,7 +69,7 @@ export function applyUpdate(messages: readonly ShownMessage[], message: Message)
   const next = messages.map((shown) => {
     if (shown.id === message.id) {
       changed = true;
-      return { ...fromServer(message), key: shown.key };
+      return { ...fromServer(message), key: shown.key, readByCount: message.readByCount ?? shown.readByCount };
     }
     if (shown.replyTo?.id === message.id) {
       changed = true;

@@ -13,7 +13,6 @@ const message = (id: number, body: string, clientId: string | null = null, sende
   cursor: `m${id}`,
   editedAt: null,
   editableUntil: null,
-  readByCount: null,
   deletedAt: null,
   replyTo: null,
   reactions: [],
@@ -70,6 +69,17 @@ describe('MessageLog', () => {
     expect(log.messages[1]!.replyTo?.body).toBe('edited');
     log.update({ ...message(2, '', 'c-2'), deletedAt: '2026-11-24T10:05:00.000Z' });
     expect(log.messages[1]).toMatchObject({ key: 'c:c-2', body: '', deletedAt: '2026-11-24T10:05:00.000Z' });
+  });
+
+  it('keeps the read count a history page gave when a change arrives without one', () => {
+    const log = new MessageLog();
+    log.prepend([{ ...message(1, 'a'), readByCount: 2 }]);
+    log.update({ ...message(1, 'a'), reactions: [{ emoji: '👍', count: 1, reactedByMe: true }] });
+    expect(log.messages[0]!.readByCount).toBe(2);
+    log.update({ ...message(1, 'a'), readByCount: 3 });
+    expect(log.messages[0]!.readByCount).toBe(3);
+    log.receive(message(2, 'live'));
+    expect(log.messages[1]!.readByCount).toBeNull();
   });
 
   it('ignores a change to a message it does not have, and a replayed creation of one it has', () => {

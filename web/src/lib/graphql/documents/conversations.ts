@@ -58,6 +58,7 @@ export const ConversationMessagesQuery = graphql(
           edges {
             node {
               ...MessageFields
+              readByCount
             }
           }
           pageInfo {

@@ -31,7 +31,6 @@ export const MessageFields = graphql(
       cursor
       editedAt
       editableUntil
-      readByCount
       deletedAt
       conversation {
         id
@@ -144,8 +143,12 @@ export const MemberFields = graphql(
   [PresenceFields],
 );
 
-/** A message: its `cursor` is where `events(after:)` resumes (trusted only from the stream itself). */
-export type Message = ResultOf<typeof MessageFields>;
+/**
+ * A message: its `cursor` is where `events(after:)` resumes (trusted only from the stream itself).
+ * Only a history page asks for `readByCount`: a message that arrives live or answers a mutation
+ * has its count already shown (read events raise it), and asking would cost a query per delivery.
+ */
+export type Message = ResultOf<typeof MessageFields> & { readByCount?: number | null };
 export type User = Message['sender'];
 export type Quote = ResultOf<typeof QuoteFields>;
 export type Reaction = Message['reactions'][number];
