@@ -3,7 +3,7 @@ import type { Member } from '../graphql/documents/fragments.ts';
 import { atOrAfter, receiptOf } from './receipts.ts';
 
 const member = (id: string, username: string, lastReadMessageId: string | null): Member => ({
-  user: { id, username, displayName: username, presence: null },
+  user: { id, username, displayName: username[0]!.toUpperCase() + username.slice(1), presence: null },
   role: id === '1' ? 'OWNER' : 'MEMBER',
   lastReadMessageId,
 });
@@ -43,7 +43,7 @@ describe('receipts', () => {
         member('4', 'dan', '51'),
       ],
     };
-    expect(receiptOf(mine('50'), group, '1')).toEqual({ kind: 'readBy', count: 2, readers: ['bob', 'dan'] });
+    expect(receiptOf(mine('50'), group, '1')).toEqual({ kind: 'readBy', count: 2, readers: ['Bob', 'Dan'] });
     expect(receiptOf(mine('52'), group, '1')).toEqual({ kind: 'sent' });
   });
 
@@ -53,11 +53,11 @@ describe('receipts', () => {
       members: [member('1', 'alice', '50'), member('3', 'carol', carolRead), member('4', 'dan', danRead)],
     });
     // Fetched when bob and erin (since gone) and carol had read it: 3, carol the one still here.
-    expect(receiptOf(mine('50', 3), group('50', null), '1')).toEqual({ kind: 'readBy', count: 3, readers: ['carol'] });
+    expect(receiptOf(mine('50', 3), group('50', null), '1')).toEqual({ kind: 'readBy', count: 3, readers: ['Carol'] });
     // Nobody here has read it yet, but two who left did.
     expect(receiptOf(mine('50', 2), group(null, null), '1')).toEqual({ kind: 'readBy', count: 2, readers: [] });
     // Receipts arriving raise it past the server's count (dan read it after the fetch).
-    expect(receiptOf(mine('50', 1), group('50', '60'), '1')).toEqual({ kind: 'readBy', count: 2, readers: ['carol', 'dan'] });
+    expect(receiptOf(mine('50', 1), group('50', '60'), '1')).toEqual({ kind: 'readBy', count: 2, readers: ['Carol', 'Dan'] });
     // Private receipts (null) and none read: ✓.
     expect(receiptOf(mine('50', null), group(null, null), '1')).toEqual({ kind: 'sent' });
     expect(receiptOf(mine('50', 0), group('49', null), '1')).toEqual({ kind: 'sent' });

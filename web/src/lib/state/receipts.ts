@@ -23,7 +23,7 @@ export function receiptOf(
 ): Receipt {
   const readers = conversation.members
     .filter((member) => member.user.id !== meId && atOrAfter(member.lastReadMessageId, message.id))
-    .map((member) => member.user.username);
+    .map((member) => member.user.displayName);
   const count = Math.max(readers.length, message.readByCount ?? 0);
   if (count === 0) return { kind: 'sent' };
   return conversation.kind === 'DIRECT' ? { kind: 'read' } : { kind: 'readBy', count, readers };

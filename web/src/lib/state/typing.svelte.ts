@@ -21,7 +21,7 @@ export class TypingBook {
   names(conversationId: string): string[] {
     return this.#typists
       .filter((typist) => typist.conversationId === conversationId)
-      .map((typist) => typist.user.username);
+      .map((typist) => typist.user.displayName);
   }
 
   /** A TypingEvent: a start shows them (for another TYPING_LAPSE_MS at most), a stop hides them. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TYPING_EVERY_MS, TYPING_LAPSE_MS, TypingBook, TypingSender, typingLine } from './typing.svelte.ts';
 
-const alice = { id: '1', username: 'alice', displayName: 'alice' };
+const alice = { id: '1', username: 'alice', displayName: 'Alice A.' };
 const bob = { id: '2', username: 'bob', displayName: 'bob' };
 
 describe('TypingBook', () => {
@@ -14,8 +14,8 @@ describe('TypingBook', () => {
     book.onEvent('g', bob, true);
     book.onEvent('d', bob, true);
     book.onEvent('g', alice, true);
-    expect(book.names('g')).toEqual(['alice', 'bob']);
-    expect(typingLine(book.names('g'))).toBe('alice and bob are typing…');
+    expect(book.names('g')).toEqual(['Alice A.', 'bob']);
+    expect(typingLine(book.names('g'))).toBe('Alice A. and bob are typing…');
     book.onEvent('g', alice, false);
     expect(book.names('g')).toEqual(['bob']);
     expect(book.names('d')).toEqual(['bob']);
@@ -28,7 +28,7 @@ describe('TypingBook', () => {
     vi.advanceTimersByTime(TYPING_LAPSE_MS - 1_000);
     book.onEvent('g', alice, true);
     vi.advanceTimersByTime(TYPING_LAPSE_MS - 1);
-    expect(book.names('g')).toEqual(['alice']);
+    expect(book.names('g')).toEqual(['Alice A.']);
     vi.advanceTimersByTime(1);
     expect(book.names('g')).toEqual([]);
   });

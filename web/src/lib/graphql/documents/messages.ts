@@ -87,6 +87,7 @@ export const MessageDetailsQuery = graphql(`
           users(first: 20) {
             id
             username
+            displayName
           }
         }
       }
