@@ -42,7 +42,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
-  /** A read replica of DATABASE_URL: message search reads there (see docs/scaling.md). */
+  /** A read replica of DATABASE_URL: message search and history pages read there (see docs/scaling.md). */
   DATABASE_REPLICA_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: positiveInt.default(10),
   DATABASE_STATEMENT_TIMEOUT: positiveDuration.prefault('5s'),

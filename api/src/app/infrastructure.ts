@@ -22,8 +22,8 @@ import type { Lifecycle } from './lifecycle.ts';
 export interface Infrastructure {
   db: Database;
   pool: pg.Pool;
-  /** Where search reads: a read replica (DATABASE_REPLICA_URL), else `pool`. */
-  searchPool: pg.Pool;
+  /** Where search and history pages read: a read replica (DATABASE_REPLICA_URL), else `pool`. */
+  replicaPool: pg.Pool;
   bus: EventBus;
   /** Shared counters and presence; absent without REDIS_URL (they live in this process then). */
   redis: Redis | undefined;
@@ -66,7 +66,7 @@ export async function startInfrastructure(
   const { db, pool } = createDatabase(databaseUrl, { poolSize: config.DATABASE_POOL_SIZE, timeouts });
   lifecycle.onStop('database pool', () => db.$disconnect());
   await checkTimeouts(pool, timeouts);
-  let searchPool = pool;
+  let replicaPool = pool;
   if (config.DATABASE_REPLICA_URL) {
     const replica = createPool(config.DATABASE_REPLICA_URL, {
       poolSize: config.DATABASE_POOL_SIZE,
@@ -74,7 +74,7 @@ export async function startInfrastructure(
     });
     lifecycle.onStop('replica pool', () => replica.end());
     await checkTimeouts(replica, timeouts);
-    searchPool = replica;
+    replicaPool = replica;
   }
 
   const jobs = await createJobs(databaseUrl, log);
@@ -99,7 +99,7 @@ export async function startInfrastructure(
   return {
     db,
     pool,
-    searchPool,
+    replicaPool,
     bus,
     redis,
     jobs,

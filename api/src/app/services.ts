@@ -69,7 +69,7 @@ export function createServices(
     { maxUploadBytes: config.MAX_UPLOAD_BYTES, quotaBytes: config.UPLOAD_QUOTA_BYTES },
     clock,
   );
-  const history = new MessageHistory(pool, users, {
+  const history = new MessageHistory(pool, infrastructure.replicaPool, users, {
     maxPageSize: queryLimits.maxPageSize,
     maxHistory: config.HISTORY_MAX_MESSAGES,
     maxHistoryBytes: config.HISTORY_MAX_BYTES,
@@ -170,7 +170,7 @@ export function createServices(
       background,
       { offlineGraceMs: config.PRESENCE_OFFLINE_GRACE, heartbeatMs: config.PRESENCE_HEARTBEAT },
     ),
-    search: new MessageSearch(infrastructure.searchPool, users, rateLimits, {
+    search: new MessageSearch(infrastructure.replicaPool, users, rateLimits, {
       maxPageSize: SEARCH_MAX_PAGE_SIZE,
       defaultPageSize: SEARCH_PAGE_SIZE,
       timeoutMs: config.SEARCH_TIMEOUT,

@@ -58,10 +58,15 @@ function checkPageSize(field: string, size: number, max: number) {
     throw badInput(field, `${field} must be between 1 and ${max}.`);
 }
 
-/** Reading messages: history pages, the compat history, and the backlog of resuming streams. */
+/**
+ * Reading messages: history pages, the compat history, and the backlog of resuming streams. Pages
+ * are read from `pagesPool` (a read replica when one is configured: a page may lag the primary by
+ * the replica's delay); everything a stream or a resume point depends on reads the primary.
+ */
 export class MessageHistory {
   constructor(
     private readonly pool: pg.Pool,
+    private readonly pagesPool: pg.Pool,
     private readonly users: UserDirectory,
     private readonly limits: HistoryLimits,
   ) {}
@@ -81,7 +86,7 @@ export class MessageHistory {
     if (!conversation) return emptyPage;
     const forward = first != null || (afterSeq !== null && last == null);
     const size = (forward ? first : last) ?? DEFAULT_PAGE_SIZE;
-    const rows = await this.rows(conversation, { forward, take: size + 1, afterSeq, beforeSeq });
+    const rows = await this.rows(this.pagesPool, conversation, { forward, take: size + 1, afterSeq, beforeSeq });
     const more = rows.length > size;
     const pageRows = rows.slice(0, size);
     if (!forward) pageRows.reverse();
@@ -117,7 +122,7 @@ export class MessageHistory {
     for (;;) {
       // One row past what may still fit shows whether older messages remain.
       const take = Math.min(HISTORY_CHUNK, limit - rows.length + 1);
-      const chunk = await this.rows(conversation, { forward: false, take, afterSeq: null, beforeSeq });
+      const chunk = await this.rows(this.pagesPool, conversation, { forward: false, take, afterSeq: null, beforeSeq });
       for (const row of chunk) {
         if (row.deletedAt !== null) continue;
         const size = Buffer.byteLength(row.body);
@@ -135,7 +140,7 @@ export class MessageHistory {
   async listAfter(conversation: ConversationRef, seq: number, limit: number): Promise<MessageView[]> {
     return this.views(
       conversation,
-      await this.rows(conversation, { forward: true, take: limit, afterSeq: seq, beforeSeq: null }),
+      await this.rows(this.pool, conversation, { forward: true, take: limit, afterSeq: seq, beforeSeq: null }),
     );
   }
 
@@ -215,12 +220,13 @@ export class MessageHistory {
 
   /** Up to `take` rows strictly between the two seqs, from the `afterSeq` end when `forward`. */
   private rows(
+    db: pg.Pool,
     conversation: ConversationRef,
     range: { forward: boolean; take: number; afterSeq: number | null; beforeSeq: number | null },
   ): Promise<MessageRow[]> {
     const read = range.forward ? oldestBetween : newestBetween;
     return read(
-      this.pool,
+      db,
       conversation.id,
       conversation.viewer.id,
       range.afterSeq ?? 0,
