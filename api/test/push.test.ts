@@ -86,6 +86,12 @@ async function fannedOut(messageId: string, meanwhile = () => {}) {
   }, `the pushes of message ${messageId} decided`);
 }
 
+/** How many jobs the job queue holds for a message. */
+async function jobsFor(messageId: string): Promise<number> {
+  const { rows } = await sql.query(`SELECT count(*)::int AS jobs FROM pgboss.job WHERE data->>'messageId' = $1`, [messageId]);
+  return rows[0].jobs;
+}
+
 /** Sends, waits until its pushes are decided, and returns the message id. */
 async function sendAndSettle(from: TestUser, to: string | TestUser, body: string) {
   const message = await send(server, from, to, body);
@@ -94,6 +100,15 @@ async function sendAndSettle(from: TestUser, to: string | TestUser, body: string
 }
 
 describe('Web Push', () => {
+  it('queues no push work for a message nobody else in the conversation could get a push for', async () => {
+    const [alice, bob] = [await signup(server), await signup(server)];
+    const quiet = await send(server, alice, bob, 'nobody here has push');
+    const carol = await subscribed();
+    const pushed = await send(server, alice, carol.user, 'carol has push');
+    await fannedOut(pushed.id);
+    expect(await jobsFor(quiet.id)).toBe(0);
+  });
+
   it('pushes a direct message, encrypted and signed, to the other person only, after it is stored', async () => {
     const alice = await subscribed();
     const bob = await subscribed();
@@ -293,7 +308,9 @@ describe('Web Push', () => {
     expect([bob.browser.attempts, bobsPhone.attempts]).toEqual([1, 1]);
     const { rows } = await sql.query('SELECT count(*)::int AS n FROM push_subscriptions WHERE user_id = $1', [Number(bob.user.id)]);
     expect(rows[0].n).toBe(0);
-    await sendAndSettle(alice.user, bob.user, 'nobody there');
+    // With none left, a message to bob queues no push work at all.
+    const later = await send(server, alice.user, bob.user, 'nobody there');
+    expect(await jobsFor(later.id)).toBe(0);
     expect([bob.browser.attempts, bobsPhone.attempts]).toEqual([1, 1]);
   });
 

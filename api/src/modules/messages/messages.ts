@@ -112,14 +112,15 @@ export class MessageService {
       ...toView(conversation, written.row, senders),
       mentionIds: written.mentionIds,
       reactions: [],
+      ...(!attaching && { attachments: [] }),
     };
     const stored = fresh ?? toView(conversation, await this.findRetried(conversation, clientId, body, replyToId), senders);
     const [message] = await this.details.complete([stored]);
     // Published after the commit, and again for a retry (whose first publish may have been lost);
     // the answer does not wait for it, and the bus never rejects.
     this.background(publishMessage(this.bus, message!, written.memberIds), 'publishing a message');
-    // Pushes once, for the first copy: a retry's would repeat it.
-    if (fresh) this.background(this.push.messageSent(message!.id), 'queueing pushes');
+    // Pushes once, for the first copy (a retry's would repeat it), and only when someone could get one.
+    if (fresh && written.pushable) this.background(this.push.messageSent(message!.id), 'queueing pushes');
     return message!;
   }
 

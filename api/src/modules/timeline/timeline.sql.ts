@@ -57,6 +57,8 @@ export type WrittenRow = ({ [Column in keyof MessageRow]: MessageRow[Column] } |
   mentionIds: number[];
   /** The sender's name to show as of the write (see `UserRef.displayName`). */
   senderName: string;
+  /** A text that someone else in the conversation could get a push for (they have a subscription). */
+  pushable: boolean;
 };
 
 /** See `writeMessage` in timeline.ts for what this statement guarantees. */
@@ -119,6 +121,10 @@ export const writeMessageRow = statement<
    SELECT ${messageColumns('inserted')},
           ARRAY(SELECT user_id FROM conversation_members WHERE conversation_id = $1) AS "memberIds",
           ARRAY(SELECT user_id FROM mentioned WHERE named ORDER BY user_id) AS "mentionIds",
-          (SELECT coalesce(display_name, username) FROM users WHERE id = $3) AS "senderName"
+          (SELECT coalesce(display_name, username) FROM users WHERE id = $3) AS "senderName",
+          $6::message_kind = 'TEXT' AND EXISTS (
+            SELECT 1 FROM push_subscriptions p
+            JOIN conversation_members m ON m.conversation_id = $1 AND m.user_id = p.user_id
+            WHERE p.user_id <> $3) AS pushable
    FROM (SELECT 1) AS always LEFT JOIN inserted ON true`,
 );

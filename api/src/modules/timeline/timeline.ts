@@ -63,7 +63,7 @@ const isClientIdTaken = (error: unknown) =>
 export async function writeMessage(
   db: Queryable,
   line: TimelineLine,
-): Promise<{ row: MessageRow | null; memberIds: number[]; mentionIds: number[]; sender: UserRef }> {
+): Promise<{ row: MessageRow | null; memberIds: number[]; mentionIds: number[]; sender: UserRef; pushable: boolean }> {
   const [written] = await writeMessageRow(
     db,
     line.conversationId,
@@ -83,9 +83,15 @@ export async function writeMessage(
     throw error;
   });
   const sender = { id: line.sender.id, username: line.sender.username };
-  if (!written) return { row: null, memberIds: [], mentionIds: [], sender };
-  const { memberIds, mentionIds, senderName, ...row } = written;
-  return { row: row.id === null ? null : row, memberIds, mentionIds, sender: { ...sender, displayName: senderName } };
+  if (!written) return { row: null, memberIds: [], mentionIds: [], sender, pushable: false };
+  const { memberIds, mentionIds, senderName, pushable, ...row } = written;
+  return {
+    row: row.id === null ? null : row,
+    memberIds,
+    mentionIds,
+    sender: { ...sender, displayName: senderName },
+    pushable,
+  };
 }
 
 /** A stored row as a message of `conversation`, whose members include `senders`. */
