@@ -127,7 +127,7 @@ export function createServices(
     mailer,
     passwordResets: new PasswordResets(pool, sessions, mailer, rateLimits, background, { publicUrl, now: clock }),
     accountDeletion: new AccountDeletion(pool, accounts, sessions, access, groups, changes, users, profiles, clock),
-    accountExport: new AccountExport(pool),
+    accountExport: new AccountExport(pool, storage),
     passkeys: new PasskeyService(pool, db, sessions, { publicUrl, now: clock }),
     profiles,
     blocks,

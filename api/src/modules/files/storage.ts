@@ -59,6 +59,8 @@ export interface FileStorage {
   /** The first `bytes` bytes of an object (fewer when it is shorter). */
   readStart(key: string, bytes: number): Promise<Buffer>;
   read(key: string): Promise<Buffer>;
+  /** An object's bytes as they come (an export), never held whole. */
+  stream(key: string): Promise<Readable>;
   write(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Removes objects; one that is not there is no error. */
   remove(keys: readonly string[]): Promise<void>;
