@@ -77,6 +77,7 @@ describe('avatars', () => {
       const response = await fetchFile(server(), stranger, `/files/avatars/${id}/${edge}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('image/webp');
+      expect(response.headers.get('cache-control')).toBe('private, max-age=3600');
       const bytes = Buffer.from(await response.arrayBuffer());
       const meta = await sharp(bytes).metadata();
       expect([meta.format, meta.width, meta.height, meta.exif, meta.xmp, meta.iptc]).toEqual(['webp', edge, edge, undefined, undefined, undefined]);
