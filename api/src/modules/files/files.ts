@@ -216,7 +216,7 @@ export class FileService {
     }
     const sniffed = await sniffType(await this.storage.readStart(key, SNIFF_BYTES));
     if (upload.purpose === 'AVATAR') {
-      await this.finishAvatar(upload.id, sniffed, size);
+      await this.finishAvatar(upload.id, sniffed);
       return true;
     }
     const image = mayBeImage(sniffed) ? await processImage(await this.storage.read(key), sniffed) : null;
@@ -245,15 +245,15 @@ export class FileService {
 
   /**
    * An avatar keeps only its squares: the original, metadata and all, is removed whatever it
-   * was. One that is no image is READY without dimensions, which `updateProfile` refuses.
+   * was. One that is no image is READY without dimensions (and bytes), which `updateProfile` refuses.
    */
-  private async finishAvatar(id: string, sniffed: string, size: number) {
+  private async finishAvatar(id: string, sniffed: string) {
     const key = objectKey(id, 'original');
     const squares = mayBeImage(sniffed) ? await processAvatar(await this.storage.read(key), AVATAR_EDGES) : null;
     if (squares)
       await Promise.all([...squares].map(([edge, bytes]) => this.storage.write(avatarKey(id, edge), bytes, 'image/webp')));
     await this.storage.remove([key]);
-    const stored = squares ? [...squares.values()].reduce((sum, bytes) => sum + bytes.length, 0) : size;
+    const stored = squares ? [...squares.values()].reduce((sum, bytes) => sum + bytes.length, 0) : 0;
     const edge = squares ? avatarEdgeFor(Infinity) : null;
     await markReady(this.pool, id, squares ? 'image/webp' : UNKNOWN_TYPE, stored, edge, edge, false);
   }
