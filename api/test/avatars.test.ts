@@ -142,6 +142,17 @@ describe('avatars', () => {
     expect(await stored(notImage)).toEqual([]);
   });
 
+  it('usersById answers people in the order asked, null for no one, at most 100 at once', async () => {
+    const [alice, bob] = await Promise.all([signup(server()), signup(server())]);
+    const ask = (ids: string[]) =>
+      gql<{ usersById: Array<{ username: string } | null> }>(server(), 'query ($ids: [ID!]!) { usersById(ids: $ids) { username } }', { ids }, { token: bob.token });
+    expect((await ask(['x', alice.id, '0', bob.id, '99999999999'])).data).toEqual({
+      usersById: [null, { username: alice.username }, null, { username: bob.username }, null],
+    });
+    const tooMany = await ask(Array.from({ length: 101 }, () => alice.id));
+    expect(refusal(tooMany)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'ids' });
+  });
+
   it('is removed with the account, its files gone from storage', async () => {
     const [alice, bob] = await Promise.all([signup(server()), signup(server())]);
     const id = await avatarUploaded(server(), alice, await bandedPhoto());
