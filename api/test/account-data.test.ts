@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gql, PASSWORD, signup, type TestUser } from './support/clients.ts';
-import { createGroup, send, timeline } from './support/conversations.ts';
+import { createGroup, errorCode, send, timeline } from './support/conversations.ts';
+import { fetchFile, photoWithGps, sendFiles, uploaded } from './support/files.ts';
 import { connectSql } from './support/database.ts';
 import { useTestServer } from './support/harness.ts';
 
@@ -35,7 +37,9 @@ async function dumpOf(url: string): Promise<string> {
     await sql.end();
   }
 }
-const context = useTestServer();
+const storage = mkdtempSync(join(tmpdir(), 'chat-account-data-'));
+afterAll(() => rm(storage, { recursive: true, force: true }));
+const context = useTestServer({ env: { FILES_DIR: storage } });
 const server = () => context.server;
 
 const displayNameOf = async (viewer: TestUser, username: string) => {
@@ -94,8 +98,8 @@ describe('profiles', () => {
   });
 });
 
-/** The zip GET /account/export streams, unpacked with unzip(1): file name → text. */
-async function exported(viewer: TestUser): Promise<Map<string, string>> {
+/** The zip GET /account/export streams, unpacked with unzip(1): file name → bytes. */
+async function exported(viewer: TestUser): Promise<Map<string, Buffer>> {
   const response = await fetch(`${server().url}/account/export`, { headers: { authorization: `Bearer ${viewer.token}` } });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('application/zip');
@@ -104,14 +108,16 @@ async function exported(viewer: TestUser): Promise<Map<string, string>> {
     await writeFile(join(directory, 'export.zip'), Buffer.from(await response.arrayBuffer()));
     await run('unzip', ['-q', 'export.zip', '-d', 'out'], { cwd: directory });
     const { stdout } = await run('find', ['out', '-type', 'f'], { cwd: directory });
-    const files = new Map<string, string>();
+    const files = new Map<string, Buffer>();
     for (const path of stdout.split('\n').filter(Boolean))
-      files.set(path.slice('out/'.length), await readFile(join(directory, path), 'utf8'));
+      files.set(path.slice('out/'.length), await readFile(join(directory, path)));
     return files;
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
 }
+
+const texts = (files: Map<string, Buffer>) => new Map([...files].map(([name, bytes]) => [name, bytes.toString()]));
 
 describe('export', () => {
   it('streams a zip of the profile and every conversation with every message, received ones too, as JSON and HTML', async () => {
@@ -120,7 +126,7 @@ describe('export', () => {
     await send(server(), alice, group.id, 'hello <b>group</b>');
     await send(server(), carol, group.id, 'from carol');
     await send(server(), bob, alice, 'direct from bob');
-    const files = await exported(alice);
+    const files = texts(await exported(alice));
     const conversationFiles = [...files.keys()].filter((name) => name.startsWith('conversations/'));
     expect([...files.keys()].sort()).toEqual(['index.html', 'profile.json', ...conversationFiles].sort());
     expect(conversationFiles).toHaveLength(4);
@@ -140,8 +146,30 @@ describe('export', () => {
     const direct = [...files.entries()].find(([name, text]) => name.endsWith('.json') && text.includes('direct from bob'));
     expect(direct).toBeDefined();
     expect(files.get('index.html')).toContain('Trip &lt;planning&gt;');
-    const bobFiles = await exported(bob);
+    const bobFiles = texts(await exported(bob));
     expect([...bobFiles.values()].some((text) => text.includes('direct from bob'))).toBe(true);
+  });
+
+  it('holds the files of the messages, sent and received, referenced from the JSON and the HTML', async () => {
+    const [alice, bob] = await Promise.all([signup(server()), signup(server())]);
+    const group = await createGroup(server(), alice, 'Files', [bob]);
+    const pdf = Buffer.from('%PDF-1.4\nalice’s notes\n');
+    const notes = await uploaded(server(), alice, group.id, 'notes.pdf', pdf);
+    const [photo, other] = [await uploaded(server(), bob, group.id, 'IMG 1.jpg', await photoWithGps(), 'image/jpeg'), await uploaded(server(), bob, group.id, '..', Buffer.from('x'))];
+    expect(errorCode(await sendFiles(server(), alice, group.id, 'my notes', [notes]))).toBe('none');
+    const sent = await sendFiles(server(), bob, group.id, 'a photo', [photo, other]);
+    const stored = Buffer.from(await (await fetchFile(server(), bob, sent.data!.sendMessage.attachments[0]!.url)).arrayBuffer());
+
+    const files = await exported(alice);
+    expect(files.get(`files/${notes}-notes.pdf`)).toEqual(pdf);
+    expect(files.get(`files/${photo}-IMG 1.jpg`)).toEqual(stored);
+    expect(files.get(`files/${other}-..`)).toEqual(Buffer.from('x'));
+    const json = JSON.parse(files.get(`conversations/${group.id}.json`)!.toString()) as { messages: Array<{ body: string; attachments: Array<{ path: string }> }> };
+    expect(json.messages.find((message) => message.body === 'a photo')!.attachments.map((file) => file.path)).toEqual([
+      `files/${photo}-IMG 1.jpg`,
+      `files/${other}-..`,
+    ]);
+    expect(files.get(`conversations/${group.id}.html`)!.toString()).toContain(`<a href="../files/${notes}-notes.pdf">notes.pdf</a>`);
   });
 
   it('needs a session', async () => {

@@ -1,23 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { directConversation } from './support/chat-events.ts';
 import { gql, sendMessage, signup, Subscription, type TestUser } from './support/clients.ts';
 import { connectSql } from './support/database.ts';
+import { avatarUploaded, photoWithGps, setAvatar } from './support/files.ts';
 import { useTestServer } from './support/harness.ts';
 
-const context = useTestServer();
+const files = mkdtempSync(join(tmpdir(), 'chat-profiles-'));
+afterAll(() => rm(files, { recursive: true, force: true }));
+const context = useTestServer({ env: { FILES_DIR: files } });
 const server = () => context.server;
 
 interface EventShape {
   __typename: string;
-  user?: { username: string; displayName: string };
+  user?: { username: string; displayName: string; avatarUrl: string | null };
   message?: { body: string };
 }
 
 const EVENTS = `subscription {
   events {
     __typename
-    ... on ProfileEvent { user { username displayName } }
+    ... on ProfileEvent { user { username displayName avatarUrl } }
     ... on MessageEvent { message { body } }
   }
 }`;
@@ -55,7 +62,7 @@ describe('profile events', () => {
     await bobs.waitFor(profileOf(bobs), 'bob hears of the new name');
     await alices.waitFor(profileOf(alices), 'alice’s other tab hears of it');
     expect(bobs.events.filter((event) => event.__typename === 'ProfileEvent')).toEqual([
-      { __typename: 'ProfileEvent', user: { username: alice.username, displayName: 'Alice Liddell' } },
+      { __typename: 'ProfileEvent', user: { username: alice.username, displayName: 'Alice Liddell', avatarUrl: null } },
     ]);
 
     // Carol shares nothing with Alice: a message sent to her after the change arrives with no profile event before it.
@@ -64,11 +71,26 @@ describe('profile events', () => {
     expect(carols.events.filter((event) => event.__typename === 'ProfileEvent')).toEqual([]);
   });
 
+  it('tells of a new avatar and of its removal', async () => {
+    const [alice, bob, dave] = await Promise.all([signup(server()), signup(server()), signup(server())]);
+    await directConversation(server(), alice, bob);
+    const bobs = await listen(bob, dave);
+    const id = await avatarUploaded(server(), alice, await photoWithGps());
+    expect((await setAvatar(server(), alice, { a: id })).errors).toBeUndefined();
+    const avatars = () => bobs.events.filter((event) => event.__typename === 'ProfileEvent').map((event) => event.user?.avatarUrl);
+    await bobs.waitFor(() => avatars().length === 1, 'bob hears of the avatar');
+    expect(avatars()).toEqual([`/files/avatars/${id}/256`]);
+    expect((await setAvatar(server(), alice, { r: true })).errors).toBeUndefined();
+    await bobs.waitFor(() => avatars().length === 2, 'bob hears of its removal');
+    expect(avatars()).toEqual([`/files/avatars/${id}/256`, null]);
+  });
+
   it('sends nothing when the change is refused', async () => {
     const [alice, bob, dave] = await Promise.all([signup(server()), signup(server()), signup(server())]);
     await directConversation(server(), alice, bob);
     const bobs = await listen(bob, dave);
     expect((await rename(alice, 'x'.repeat(65))).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect((await setAvatar(server(), alice, { a: randomUUID() })).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     await sendMessage(server(), dave, bob.username, 'after the refusal');
     await bobs.waitFor(() => bobs.events.some((event) => event.message?.body === 'after the refusal'), 'the later message');
     expect(bobs.events.filter((event) => event.__typename === 'ProfileEvent')).toEqual([]);

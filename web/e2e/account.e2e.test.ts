@@ -1,9 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from '../../api/test/support/clients.ts';
 import { chatRow, loggedIn, logIn, openChat, openConversation, send, useWebApp } from './browser.ts';
 
-const app = useWebApp();
+const app = useWebApp({ env: { FILES_DIR: mkdtempSync(join(tmpdir(), 'chat-e2e-account-')) } });
 
 async function openSettings(page: Page, tab: 'Profile' | 'Security' | 'Account') {
   await page.getByRole('button', { name: 'Settings' }).click();
@@ -85,6 +89,37 @@ describe('Settings: devices, passwords, passkeys, profile', () => {
     expect(await renamed.getByTestId('avatar').getAttribute('data-initials')).toBe('AÅ');
     const heading = bob.page.getByRole('heading', { level: 2 });
     await expect.poll(() => heading.textContent()).toBe(`Alice Ånström@${alice.username}`);
+  });
+
+  it('sets an avatar in Settings with a square preview; the other person sees it in the chat list at once, and initials once it is removed', async () => {
+    const [alice, bob] = await Promise.all([app.person(uniqueName('acct')), app.person(uniqueName('acct'))]);
+    await openConversation(alice, bob.username);
+    await send(alice, 'hi');
+    await openChat(bob, alice.username);
+    const avatar = chatRow(bob.page, alice.username).getByTestId('avatar');
+    await expect.poll(() => avatar.getAttribute('data-initials')).toBe(alice.username.slice(0, 1).toUpperCase());
+    expect(await avatar.locator('img').count()).toBe(0);
+
+    const settings = await openSettings(alice.page, 'Profile');
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } }).jpeg().toBuffer();
+    await settings.getByLabel('Choose a picture').setInputFiles({ name: 'me.jpg', mimeType: 'image/jpeg', buffer: photo });
+    const preview = settings.getByRole('region', { name: 'Your picture' }).getByTestId('avatar').locator('img');
+    await expect.poll(() => preview.getAttribute('src')).toMatch(/^data:image\/jpeg/);
+    // The preview is square, as the server crops it.
+    const box = (await preview.boundingBox())!;
+    expect(box.width).toBe(box.height);
+    await settings.getByRole('button', { name: 'Use this picture' }).click();
+    await settings.getByText('Picture saved.').waitFor();
+
+    // No reload on Bob's side: the ProfileEvent brings the avatar into his chat list, loaded from the server.
+    const image = avatar.locator('img');
+    await expect.poll(() => image.getAttribute('src')).toMatch(/^\/files\/avatars\/[0-9a-f-]{36}\/64$/);
+    await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth)).toBe(64);
+
+    await settings.getByRole('button', { name: 'Remove picture' }).click();
+    await settings.getByText('Picture removed.').waitFor();
+    await expect.poll(() => image.count()).toBe(0);
+    expect(await avatar.getAttribute('data-initials')).toBe(alice.username.slice(0, 1).toUpperCase());
   });
 
   it('adds a passkey in Settings, then signs in with it on the login page without typing a name', async () => {

@@ -87,6 +87,7 @@ export function createServices(
     clock,
   );
   const accounts = new AccountService(db, pool, sessions, rateLimits);
+  const profiles = new ProfileService(pool, bus, files);
   const groups = new GroupService(pool, bus, users, blocks, rateLimits, { maxGroupMembers: config.MAX_GROUP_MEMBERS });
   const changes = new MessageChanges(
     pool,
@@ -125,10 +126,10 @@ export function createServices(
     accounts,
     mailer,
     passwordResets: new PasswordResets(pool, sessions, mailer, rateLimits, background, { publicUrl, now: clock }),
-    accountDeletion: new AccountDeletion(pool, accounts, sessions, access, groups, changes, users, clock),
-    accountExport: new AccountExport(pool),
+    accountDeletion: new AccountDeletion(pool, accounts, sessions, access, groups, changes, users, profiles, clock),
+    accountExport: new AccountExport(pool, storage),
     passkeys: new PasskeyService(pool, db, sessions, { publicUrl, now: clock }),
-    profiles: new ProfileService(pool, bus),
+    profiles,
     blocks,
     access,
     chatList,

@@ -3,7 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, signup, type TestUser } from './clients.ts';
 import { createGroup, errorCode, removeMember, send } from './conversations.ts';
 import { createTestDatabase } from './database.ts';
-import { createUpload, fetchFile, hasGps, photoWithGps, putBytes, sendFiles, uploaded } from './files.ts';
+import {
+  avatarUploaded,
+  createUpload,
+  fetchFile,
+  hasGps,
+  photoWithGps,
+  putBytes,
+  sendFiles,
+  setAvatar,
+  uploaded,
+} from './files.ts';
 import { deleteMessage } from './message-changes.ts';
 import { startTestServer, type TestServer } from './server.ts';
 import { waitUntil } from './waits.ts';
@@ -313,6 +323,34 @@ export function describeFiles(
         await waitUntil(async () => !(await store.objects()).includes(id), 'the abandoned upload removed');
         expect(await store.objects()).toContain(kept);
         expect(errorCode(await sendFiles(server, alice, conversationId, '', [id]))).toBe('BAD_USER_INPUT');
+      } finally {
+        ahead = 0;
+      }
+    });
+
+    it('an avatar is kept as its two squares only; one in use outlives the day that removes an unused one', async () => {
+      const [alice, bob] = await people();
+      const used = await avatarUploaded(server, alice, await photoWithGps());
+      const unused = await avatarUploaded(server, alice, await photoWithGps());
+      expect((await setAvatar(server, alice, { a: used })).data?.updateProfile.avatarUrl).toBe(`/files/avatars/${used}/256`);
+      const squares = [`${used}.avatar-256.webp`, `${used}.avatar-64.webp`];
+      const usedObjects = async () => (await store.objects()).filter((key) => key.startsWith(used)).sort();
+      expect(await usedObjects()).toEqual(squares);
+      const square = async () => {
+        const response = await fetchFile(server, bob, `/files/avatars/${used}/64`);
+        expect(response.status).toBe(200);
+        const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+        expect([meta.format, meta.width, meta.height, meta.exif]).toEqual(['webp', 64, 64, undefined]);
+      };
+      await square();
+      ahead = 25 * HOUR;
+      try {
+        await waitUntil(
+          async () => !(await store.objects()).some((key) => key.startsWith(unused)),
+          'the unused avatar upload removed',
+        );
+        expect(await usedObjects()).toEqual(squares);
+        await square();
       } finally {
         ahead = 0;
       }

@@ -113,3 +113,34 @@ export async function hasGps(bytes: Buffer): Promise<boolean> {
   const { exif } = await sharp(bytes).metadata();
   return !!exif && (exif.includes(Buffer.from([0x88, 0x25])) || exif.includes(Buffer.from([0x25, 0x88])));
 }
+
+export const createAvatarUpload = (
+  server: Server,
+  viewer: TestUser,
+  file: { filename: string; contentType: string; size: number },
+) =>
+  gql<{ createAvatarUpload: Ticket }>(
+    server,
+    `mutation ($filename: String!, $contentType: String!, $size: Int!) {
+      createAvatarUpload(filename: $filename, contentType: $contentType, size: $size) { id url headers { name value } expiresAt }
+    }`,
+    file,
+    { token: viewer.token },
+  );
+
+/** An avatar's ticket and its bytes PUT; answers the upload's id. */
+export async function avatarUploaded(server: Server, viewer: TestUser, bytes: Uint8Array<ArrayBuffer>, contentType = 'image/jpeg') {
+  const result = await createAvatarUpload(server, viewer, { filename: 'me.jpg', contentType, size: bytes.length });
+  if (!result.data) throw new Error(`createAvatarUpload failed: ${JSON.stringify(result.errors)}`);
+  const response = await putBytes(server, result.data.createAvatarUpload, bytes);
+  if (!response.ok) throw new Error(`PUT failed: ${response.status} ${await response.text()}`);
+  return result.data.createAvatarUpload.id;
+}
+
+export const setAvatar = (server: Server, viewer: TestUser, variables: { a?: string; r?: boolean; n?: string }) =>
+  gql<{ updateProfile: { displayName: string; avatarUrl: string | null } }>(
+    server,
+    'mutation ($a: ID, $r: Boolean, $n: String) { updateProfile(avatarUploadId: $a, removeAvatar: $r, displayName: $n) { displayName avatarUrl } }',
+    variables,
+    { token: viewer.token },
+  );

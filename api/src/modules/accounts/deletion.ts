@@ -4,6 +4,7 @@ import type { Viewer } from '../../domain/people.ts';
 import type { ConversationAccess } from '../conversations/access.ts';
 import type { GroupService } from '../conversations/groups.ts';
 import type { MessageChanges } from '../messages/changes.ts';
+import type { ProfileService } from '../people/profile.ts';
 import type { UserDirectory } from '../people/user-directory.ts';
 import type { AccountService } from './accounts.ts';
 import { groupsOf, markDeleted } from './deletion.sql.ts';
@@ -13,7 +14,7 @@ import type { SessionService } from './sessions.ts';
 const ERASE_BATCH = 200;
 
 /**
- * Deleting an account: its messages erased (each as a deletion for everyone: a tombstone, its
+ * Deleting an account: its avatar removed from storage, its messages erased (each as a deletion for everyone: a tombstone, its
  * text, earlier texts, reactions and mentions gone) or kept under "Deleted user"; every group
  * left (ownership passing on as when leaving); blocks, passkeys, reset and email gone; every
  * session ended. The row stays, so that the username is never handed out again.
@@ -27,12 +28,14 @@ export class AccountDeletion {
     private readonly groups: GroupService,
     private readonly changes: MessageChanges,
     private readonly users: UserDirectory,
+    private readonly profiles: ProfileService,
     private readonly now: () => number,
   ) {}
 
   async delete(viewer: Viewer, password: string, eraseMessages: boolean, address: string): Promise<void> {
     await this.accounts.confirmPassword(viewer, password, address, 'password');
     if (eraseMessages) await this.eraseMessages(viewer);
+    await this.profiles.update(viewer, { removeAvatar: true });
     for (const group of await groupsOf(this.pool, viewer.id)) {
       const conversation = await this.access.tryMember(viewer, String(group.id));
       if (conversation) await this.groups.removeMember(viewer, conversation, viewer.username);

@@ -1,13 +1,17 @@
-import { ZipArchive, type Archiver } from 'archiver';
+import { ZipArchive, type Archiver, type EntryData } from 'archiver';
 import escapeHtml from 'escape-html';
+import { on } from 'node:events';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
 import type { Viewer } from '../../domain/people.ts';
+import { objectKey, type FileStorage } from '../files/storage.ts';
 import {
   exportConversations,
+  exportFiles,
   exportMessages,
   exportProfile,
+  type ExportAttachment,
   type ExportConversationRow,
   type ExportMessageRow,
 } from './export.sql.ts';
@@ -15,15 +19,22 @@ import {
 /** Messages read per statement: the zip is written as they come, never held whole. */
 const PAGE = 500;
 
+/** Where a file is in the zip: named by its upload's id, so no two clash and no name leaves the folder. */
+const exportPath = (file: ExportAttachment) => `files/${file.id}-${file.filename}`;
+
 /**
  * A person's data as a zip, streamed: their profile, and every conversation they are in with
- * every message of it (received ones too), as JSON and as a readable HTML page. One export at a
- * time per person on an instance.
+ * every message of it (received ones too), as JSON and as a readable HTML page, and the files of
+ * those messages, each read from storage only when the zip reaches it. One export at a time per
+ * person on an instance.
  */
 export class AccountExport {
   private readonly running = new Set<number>();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly storage: FileStorage,
+  ) {}
 
   /** The zip as a stream; CONFLICT while another export of the same person runs here. */
   start(viewer: Viewer): Readable {
@@ -45,6 +56,7 @@ export class AccountExport {
     for (const conversation of conversations) {
       zip.append(Readable.from(this.json(conversation)), { name: `conversations/${conversation.id}.json` });
       zip.append(Readable.from(this.html(conversation)), { name: `conversations/${conversation.id}.html` });
+      for await (const file of this.files(conversation.id)) await this.appendFile(zip, file);
     }
     await zip.finalize();
   }
@@ -59,12 +71,39 @@ export class AccountExport {
     }
   }
 
+  private async *files(conversationId: number): AsyncGenerator<ExportAttachment> {
+    let after = { seq: 0, position: -1 };
+    for (;;) {
+      const page = await exportFiles(this.pool, conversationId, after.seq, after.position, PAGE);
+      yield* page;
+      if (page.length < PAGE) return;
+      after = page.at(-1)!;
+    }
+  }
+
+  /**
+   * The zip starts reading an entry as soon as it is appended: files go in one at a time, each
+   * once the one before is written, so one is open whatever their number.
+   */
+  private async appendFile(zip: Archiver, file: ExportAttachment): Promise<void> {
+    const name = exportPath(file);
+    const written = on(zip, 'entry', { close: ['close', 'end'] });
+    zip.append(Readable.from(this.bytes(file)), { name });
+    for await (const [entry] of written) if ((entry as EntryData).name === name) return;
+    throw new Error('The export ended before its files were written.');
+  }
+
+  private async *bytes(file: ExportAttachment): AsyncGenerator<Buffer> {
+    yield* (await this.storage.stream(objectKey(file.id, 'original'))) as AsyncIterable<Buffer>;
+  }
+
   private async *json(conversation: ExportConversationRow): AsyncGenerator<string> {
     const { id, kind, title, members } = conversation;
     yield `{"id":${id},"kind":${JSON.stringify(kind)},"title":${JSON.stringify(title)},"members":${JSON.stringify(members)},"messages":[`;
     let first = true;
     for await (const message of this.messages(id)) {
-      yield `${first ? '\n' : ',\n'}${JSON.stringify({ ...message, deleted: message.deletedAt !== null })}`;
+      const attachments = message.attachments.map((file) => ({ ...file, path: exportPath(file) }));
+      yield `${first ? '\n' : ',\n'}${JSON.stringify({ ...message, attachments, deleted: message.deletedAt !== null })}`;
       first = false;
     }
     yield '\n]}\n';
@@ -74,7 +113,10 @@ export class AccountExport {
     yield page(titleOf(conversation), `<p>Members: ${escapeHtml(conversation.members.join(', '))}</p>\n<ol>\n`);
     for await (const message of this.messages(conversation.id)) {
       const text = message.deletedAt ? '<em>deleted</em>' : escapeHtml(message.body);
-      yield `<li><time>${message.createdAt.toISOString()}</time> <b>${escapeHtml(message.sender)}</b>: ${text}</li>\n`;
+      const files = message.attachments
+        .map((file) => ` <a href="../${escapeHtml(encodeURI(exportPath(file)))}">${escapeHtml(file.filename)}</a>`)
+        .join('');
+      yield `<li><time>${message.createdAt.toISOString()}</time> <b>${escapeHtml(message.sender)}</b>: ${text}${files}</li>\n`;
     }
     yield '</ol></body></html>\n';
   }

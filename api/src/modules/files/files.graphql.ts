@@ -12,7 +12,7 @@ const HttpHeader = builder.objectRef<{ name: string; value: string }>('HttpHeade
 
 const UploadTicket = builder.objectRef<Ticket>('UploadTicket').implement({
   description:
-    'Where to PUT a file’s bytes: our server (local storage) or a presigned URL of the S3-compatible store. Then pass `id` in `sendMessage(attachments:)`.',
+    'Where to PUT a file’s bytes: our server (local storage) or a presigned URL of the S3-compatible store. Then pass `id` in `sendMessage(attachments:)` (or, for an avatar, `updateProfile(avatarUploadId:)`).',
   fields: (t) => ({
     id: t.exposeID('id'),
     url: t.exposeString('url', { description: 'PUT the bytes here; a path is on this server.' }),
@@ -88,5 +88,17 @@ builder.mutationFields((t) => ({
         args.contentType,
         args.size,
       ),
+  }),
+  createAvatarUpload: t.withAuth({ signedIn: true }).field({
+    type: UploadTicket,
+    description:
+      'Asks to upload an avatar, as `createUpload` does a file but with no conversation: PUT the image, then pass `id` in `updateProfile(avatarUploadId:)`.',
+    args: {
+      filename: t.arg.string({ required: true }),
+      contentType: t.arg.string({ required: true }),
+      size: t.arg.int({ required: true }),
+    },
+    resolve: (_root, args, context) =>
+      context.services.files.createAvatarUpload(context.viewer, args.filename, args.contentType, args.size),
   }),
 }));

@@ -1,10 +1,13 @@
 import { statement } from '../../db/sql.ts';
+import type { StoredUpload } from './storage.ts';
 
 /** An upload as the service reads it. */
 export interface UploadRow {
   id: string;
   ownerId: number;
-  conversationId: number;
+  purpose: 'ATTACHMENT' | 'AVATAR';
+  /** Null for an avatar. */
+  conversationId: number | null;
   messageId: string | null;
   status: 'PENDING' | 'READY' | 'DELETED';
   filename: string;
@@ -19,7 +22,7 @@ export interface UploadRow {
   expiresAt: Date;
 }
 
-const uploadColumns = `u.id::text AS id, u.owner_id AS "ownerId", u.conversation_id AS "conversationId",
+const uploadColumns = `u.id::text AS id, u.owner_id AS "ownerId", u.purpose, u.conversation_id AS "conversationId",
   u.message_id::text AS "messageId", u.status, u.filename, u.declared_size AS "declaredSize",
   u.declared_type AS "declaredType", u.token_hash AS "tokenHash", u.content_type AS "contentType", u.size,
   u.width, u.height, u.thumbnails, u.expires_at AS "expiresAt"`;
@@ -40,7 +43,8 @@ export const storedBytes = statement<[ownerId: number], { bytes: string }>(
 export const insertUpload = statement<
   [
     ownerId: number,
-    conversationId: number,
+    purpose: 'ATTACHMENT' | 'AVATAR',
+    conversationId: number | null,
     filename: string,
     declaredSize: number,
     declaredType: string,
@@ -51,9 +55,9 @@ export const insertUpload = statement<
   { id: string }
 >(
   'files.insert',
-  `INSERT INTO uploads (id, owner_id, conversation_id, filename, declared_size, declared_type, token_hash,
+  `INSERT INTO uploads (id, owner_id, purpose, conversation_id, filename, declared_size, declared_type, token_hash,
                         created_at, expires_at)
-   VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8)
+   VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9)
    RETURNING id::text AS id`,
 );
 
@@ -125,19 +129,36 @@ export const downloadable = statement<
        WHERE c.id = u.conversation_id AND c.kind = 'DIRECT')`,
 );
 
-/** Uploads never sent, made before the cut-off: gone at once (a send racing it finds nothing). */
-export const deleteAbandoned = statement<[before: Date, limit: number], { id: string; thumbnails: boolean }>(
+/**
+ * Uploads never sent nor made anyone's avatar, made before the cut-off: gone at once (a send or
+ * an avatar change racing it finds nothing).
+ */
+export const deleteAbandoned = statement<[before: Date, limit: number], StoredUpload>(
   'files.delete-abandoned',
   `DELETE FROM uploads WHERE id IN (
-     SELECT id FROM uploads WHERE message_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2
+     SELECT id FROM uploads u WHERE message_id IS NULL AND created_at < $1
+       AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_id = u.id)
+     ORDER BY created_at LIMIT $2
      FOR UPDATE SKIP LOCKED)
-   RETURNING id::text AS id, thumbnails`,
+   RETURNING id::text AS id, purpose, thumbnails`,
 );
 
-/** Deleted messages' uploads, whose objects are still to remove. */
-export const deletedUploads = statement<[limit: number], { id: string; thumbnails: boolean }>(
+/** Deleted messages' uploads and replaced avatars, whose objects are still to remove. */
+export const deletedUploads = statement<[limit: number], StoredUpload>(
   'files.deleted',
-  `SELECT id::text AS id, thumbnails FROM uploads WHERE status = 'DELETED' LIMIT $1`,
+  `SELECT id::text AS id, purpose, thumbnails FROM uploads WHERE status = 'DELETED' LIMIT $1`,
+);
+
+/** An upload no longer wanted (a replaced avatar): its URLs answer 404 and its objects are removed. */
+export const retireUpload = statement<[id: string], StoredUpload>(
+  'files.retire',
+  `UPDATE uploads SET status = 'DELETED' WHERE id = $1::uuid RETURNING id::text AS id, purpose, thumbnails`,
+);
+
+/** Whether an upload is the avatar of an account not deleted: anyone signed in may see it. */
+export const isAvatar = statement<[id: string], { found: boolean }>(
+  'files.is-avatar',
+  `SELECT true AS found FROM users WHERE avatar_id = $1::uuid AND deleted_at IS NULL`,
 );
 
 export const forgetUploads = statement<[ids: string[]], never>(

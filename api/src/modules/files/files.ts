@@ -9,7 +9,7 @@ import type { UserRef } from '../../domain/people.ts';
 import type { Background } from '../../lib/background.ts';
 import type { ConversationAccess } from '../conversations/access.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
-import { isInlineType, mayBeImage, processImage, sniffType, SNIFF_BYTES, UNKNOWN_TYPE } from './images.ts';
+import { isInlineType, mayBeImage, processAvatar, processImage, sniffType, SNIFF_BYTES, UNKNOWN_TYPE } from './images.ts';
 import { LocalStorage } from './local-storage.ts';
 import {
   deleteAbandoned,
@@ -17,14 +17,28 @@ import {
   downloadable,
   forgetUploads,
   insertUpload,
+  isAvatar,
   lockOwnerUploads,
   lockUploads,
   markReady,
+  retireUpload,
   storedBytes,
   uploadById,
   type UploadRow,
 } from './files.sql.ts';
-import { objectKey, objectKeys, type Download, type FileStorage, type FileVariant } from './storage.ts';
+import {
+  AVATAR_EDGES,
+  avatarEdgeFor,
+  avatarKey,
+  objectKey,
+  objectKeys,
+  type AvatarEdge,
+  type Download,
+  type DownloadHeaders,
+  type FileStorage,
+  type FileVariant,
+  type StoredUpload,
+} from './storage.ts';
 
 /** A ticket is good for an hour. */
 export const TICKET_LIFETIME_MS = 3_600_000;
@@ -56,6 +70,12 @@ export class UploadRefused extends Error {
     super(message);
   }
 }
+
+/** What every avatar square is served as. */
+export const AVATAR_HEADERS: DownloadHeaders = {
+  contentType: 'image/webp',
+  contentDisposition: contentDisposition('avatar.webp', { type: 'inline' }),
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONTENT_TYPE = /^[\w.+-]{1,100}\/[\w.+-]{1,100}$/;
@@ -100,12 +120,31 @@ export class FileService {
     claimedType: string,
     size: number,
   ): Promise<UploadTicket> {
+    const file = this.checkTicket(rawFilename, claimedType, size);
+    const conversation = await this.access.member(viewer, conversationId);
+    return this.issue(viewer, conversation.id, file);
+  }
+
+  /** A ticket for an avatar: the same checks, no conversation; `updateProfile(avatarUploadId:)` then uses it. */
+  createAvatarUpload(viewer: UserRef, rawFilename: string, claimedType: string, size: number): Promise<UploadTicket> {
+    return this.issue(viewer, null, this.checkTicket(rawFilename, claimedType, size));
+  }
+
+  private checkTicket(rawFilename: string, claimedType: string, size: number) {
     const filename = validateFilename(rawFilename);
     const declaredType = CONTENT_TYPE.test(claimedType) ? claimedType.toLowerCase() : UNKNOWN_TYPE;
     if (!Number.isSafeInteger(size) || size < 1) throw badInput('size', 'A file has at least one byte.');
     if (size > this.limits.maxUploadBytes)
       throw badInput('size', `A file can be at most ${megabytes(this.limits.maxUploadBytes)}.`);
-    const conversation = await this.access.member(viewer, conversationId);
+    return { filename, declaredType, size };
+  }
+
+  /** Into conversation `conversationId`, or an avatar (null). */
+  private async issue(
+    viewer: UserRef,
+    conversationId: number | null,
+    { filename, declaredType, size }: { filename: string; declaredType: string; size: number },
+  ): Promise<UploadTicket> {
     await this.rateLimits.consumeUpload(viewer.id);
     const token = randomBytes(32).toString('base64url');
     const createdAt = new Date(this.now());
@@ -121,7 +160,8 @@ export class FileService {
       const [row] = await insertUpload(
         client,
         viewer.id,
-        conversation.id,
+        conversationId === null ? 'AVATAR' : 'ATTACHMENT',
+        conversationId,
         filename,
         size,
         declaredType,
@@ -175,6 +215,10 @@ export class FileService {
       return false;
     }
     const sniffed = await sniffType(await this.storage.readStart(key, SNIFF_BYTES));
+    if (upload.purpose === 'AVATAR') {
+      await this.finishAvatar(upload.id, sniffed);
+      return true;
+    }
     const image = mayBeImage(sniffed) ? await processImage(await this.storage.read(key), sniffed) : null;
     if (image) {
       await Promise.all([
@@ -197,6 +241,64 @@ export class FileService {
       await markReady(this.pool, upload.id, contentType, size, null, null, false);
     }
     return true;
+  }
+
+  /**
+   * An avatar keeps only its squares: the original, metadata and all, is removed whatever it
+   * was. One that is no image is READY without dimensions (and bytes), which `updateProfile` refuses.
+   */
+  private async finishAvatar(id: string, sniffed: string) {
+    const key = objectKey(id, 'original');
+    const squares = mayBeImage(sniffed) ? await processAvatar(await this.storage.read(key), AVATAR_EDGES) : null;
+    if (squares)
+      await Promise.all([...squares].map(([edge, bytes]) => this.storage.write(avatarKey(id, edge), bytes, 'image/webp')));
+    await this.storage.remove([key]);
+    const stored = squares ? [...squares.values()].reduce((sum, bytes) => sum + bytes.length, 0) : 0;
+    const edge = squares ? avatarEdgeFor(Infinity) : null;
+    await markReady(this.pool, id, squares ? 'image/webp' : UNKNOWN_TYPE, stored, edge, edge, false);
+  }
+
+  /**
+   * Readies the avatar upload `updateProfile` names (one PUT straight to S3 is processed now);
+   * refuses anything but a finished image uploaded by `viewer` as an avatar.
+   */
+  async prepareAvatar(viewer: UserRef, rawId: string): Promise<string> {
+    const refuse = (why: string) => badInput('avatarUploadId', why);
+    const [upload] = UUID.test(rawId) ? await uploadById(this.pool, rawId) : [];
+    if (!upload || upload.ownerId !== viewer.id || upload.purpose !== 'AVATAR' || upload.status === 'DELETED')
+      throw refuse('Use an avatar upload of your own (createAvatarUpload).');
+    if (upload.status === 'PENDING' && !(await this.finish(upload)))
+      throw refuse('This upload has not finished, or sent more bytes than it declared.');
+    const [ready] = await uploadById(this.pool, upload.id);
+    if (ready?.width == null) throw refuse('An avatar must be a JPEG, PNG, WebP, GIF or AVIF image.');
+    return ready.id;
+  }
+
+  /** Inside `updateProfile`'s transaction: locks the avatar upload and checks it is still usable and no one's yet. */
+  async claimAvatar(db: Queryable, viewer: UserRef, id: string): Promise<void> {
+    const [row] = await lockUploads(db, [id]);
+    if (row?.ownerId !== viewer.id || row.status !== 'READY' || (await isAvatar(db, id)).length > 0)
+      throw badInput('avatarUploadId', 'Use an avatar upload of your own, once.');
+  }
+
+  /** An avatar's square: anyone signed in may have it while it is the avatar of an account not deleted. */
+  async avatarDownload(viewer: UserRef | null, id: string, edge: AvatarEdge): Promise<Download | null> {
+    if (!viewer || !UUID.test(id) || (await isAvatar(this.pool, id)).length === 0) return null;
+    return this.storage.download(avatarKey(id, edge), AVATAR_HEADERS);
+  }
+
+  /** Inside a transaction: an upload no longer wanted (a replaced avatar); `removeRetired` removes its objects after the commit. */
+  retire(db: Queryable, id: string): Promise<StoredUpload[]> {
+    return retireUpload(db, id);
+  }
+
+  /** Removes retired uploads' objects, then their rows (what the sweep would do later). */
+  async removeRetired(uploads: readonly StoredUpload[]): Promise<void> {
+    await this.storage.remove(uploads.flatMap(objectKeys));
+    await forgetUploads(
+      this.pool,
+      uploads.map(({ id }) => id),
+    );
   }
 
   /**
@@ -258,8 +360,8 @@ export class FileService {
   }
 
   /**
-   * Removes what is no longer wanted from storage: deleted messages' files (their URLs answer
-   * 404 from the deletion on) and uploads never sent within a day.
+   * Removes what is no longer wanted from storage: deleted messages' files and replaced avatars
+   * (their URLs answer 404 from the deletion on) and uploads never used within a day.
    */
   async sweep(): Promise<number> {
     const abandoned = await deleteAbandoned(
@@ -267,13 +369,9 @@ export class FileService {
       new Date(this.now() - ABANDONED_AFTER_MS),
       SWEEP_BATCH,
     );
-    await this.storage.remove(abandoned.flatMap(({ id }) => objectKeys(id, true)));
+    await this.storage.remove(abandoned.flatMap((upload) => objectKeys({ ...upload, thumbnails: true })));
     const deleted = await deletedUploads(this.pool, SWEEP_BATCH);
-    await this.storage.remove(deleted.flatMap(({ id, thumbnails }) => objectKeys(id, thumbnails)));
-    await forgetUploads(
-      this.pool,
-      deleted.map(({ id }) => id),
-    );
+    await this.removeRetired(deleted);
     return abandoned.length + deleted.length;
   }
 

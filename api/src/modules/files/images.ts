@@ -87,3 +87,21 @@ function reencode(image: Sharp, contentType: string): Sharp {
       return image.jpeg({ quality: 90 });
   }
 }
+
+/**
+ * An avatar: the image oriented, cropped square around its centre and scaled to each of
+ * `edges`, as WebP without metadata (its first frame, if animated). Null when it does not decode.
+ */
+export async function processAvatar<Edge extends number>(bytes: Buffer, edges: readonly Edge[]): Promise<Map<Edge, Buffer> | null> {
+  try {
+    const oriented = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).rotate();
+    const squares = await Promise.all(
+      edges.map((edge) =>
+        oriented.clone().resize({ width: edge, height: edge, fit: 'cover', position: 'centre' }).webp({ quality: 85 }).toBuffer(),
+      ),
+    );
+    return new Map(edges.map((edge, index) => [edge, squares[index]!]));
+  } catch {
+    return null;
+  }
+}

@@ -98,6 +98,10 @@ export class LocalStorage implements FileStorage {
     return readFile(this.path(key));
   }
 
+  stream(key: string): Promise<Readable> {
+    return Promise.resolve(createReadStream(this.path(key)));
+  }
+
   async write(key: string, body: Buffer): Promise<void> {
     const partial = join(this.dir, 'partial', key);
     await writeFile(partial, body);

@@ -8,6 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Readable } from 'node:stream';
 import type { Config } from '../../app/config.ts';
 import type { Download, DownloadHeaders, FileStorage, UploadTarget } from './storage.ts';
 
@@ -85,6 +86,12 @@ export class S3Storage implements FileStorage {
   async read(key: string): Promise<Buffer> {
     const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     return Buffer.from(await object.Body!.transformToByteArray());
+  }
+
+  async stream(key: string): Promise<Readable> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    // In Node the SDK's body is the HTTP response, a Readable.
+    return object.Body as Readable;
   }
 
   async write(key: string, body: Buffer, contentType: string): Promise<void> {

@@ -7,10 +7,28 @@ export type FileVariant = 'original' | 'thumbnail' | 'preview';
 export const objectKey = (uploadId: string, variant: FileVariant) =>
   variant === 'original' ? uploadId : `${uploadId}.${variant}.webp`;
 
-export const objectKeys = (uploadId: string, thumbnails: boolean): string[] =>
-  thumbnails
-    ? [objectKey(uploadId, 'original'), objectKey(uploadId, 'thumbnail'), objectKey(uploadId, 'preview')]
-    : [objectKey(uploadId, 'original')];
+/** An avatar is kept as squares of these edges (px), WebP; its original is removed once they are made. */
+export const AVATAR_EDGES = [64, 256] as const;
+export type AvatarEdge = (typeof AVATAR_EDGES)[number];
+
+/** The smallest stored edge of at least `size` pixels, else the largest. */
+export const avatarEdgeFor = (size: number): AvatarEdge =>
+  AVATAR_EDGES.find((edge) => edge >= size) ?? AVATAR_EDGES[AVATAR_EDGES.length - 1]!;
+
+export const avatarKey = (uploadId: string, edge: AvatarEdge) => `${uploadId}.avatar-${edge}.webp`;
+
+/** What a stored upload may have left in storage. */
+export interface StoredUpload {
+  id: string;
+  purpose: 'ATTACHMENT' | 'AVATAR';
+  thumbnails: boolean;
+}
+
+export const objectKeys = ({ id, purpose, thumbnails }: StoredUpload): string[] => [
+  objectKey(id, 'original'),
+  ...(thumbnails ? [objectKey(id, 'thumbnail'), objectKey(id, 'preview')] : []),
+  ...(purpose === 'AVATAR' ? AVATAR_EDGES.map((edge) => avatarKey(id, edge)) : []),
+];
 
 /** Where and how a client PUTs an upload's bytes. */
 export interface UploadTarget {
@@ -41,6 +59,8 @@ export interface FileStorage {
   /** The first `bytes` bytes of an object (fewer when it is shorter). */
   readStart(key: string, bytes: number): Promise<Buffer>;
   read(key: string): Promise<Buffer>;
+  /** An object's bytes as they come (an export), never held whole. */
+  stream(key: string): Promise<Readable>;
   write(key: string, body: Buffer, contentType: string): Promise<void>;
   /** Removes objects; one that is not there is no error. */
   remove(keys: readonly string[]): Promise<void>;

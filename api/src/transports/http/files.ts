@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseRange } from 'range-parser';
-import { UploadRefused } from '../../modules/files/files.ts';
+import { AVATAR_HEADERS, UploadRefused } from '../../modules/files/files.ts';
 import { UPLOAD_TOKEN_HEADER } from '../../modules/files/local-storage.ts';
-import type { FileVariant } from '../../modules/files/storage.ts';
+import { AVATAR_EDGES, type FileVariant } from '../../modules/files/storage.ts';
 import type { Services } from '../../modules/services.ts';
 import { sessionToken } from './session-cookie.ts';
 
@@ -16,7 +16,8 @@ type FileRequest = FastifyRequest<{ Params: { id: string } }>;
  * Files over HTTP: `PUT /files/uploads/:id` takes an upload's bytes (FILE_STORAGE=local), and
  * `GET /files/:id` (its `/thumbnail` and `/preview` for images) answers a file to whoever may
  * have it now, with ranges, or redirects to the store's presigned GET (FILE_STORAGE=s3).
- * Everyone else gets 404, whatever URL they kept.
+ * Everyone else gets 404, whatever URL they kept. `GET /files/avatars/:id/:edge` answers an
+ * avatar's square to anyone signed in while it is someone's avatar.
  */
 export const fileRoutes =
   (services: Services): FastifyPluginAsync =>
@@ -72,6 +73,23 @@ export const fileRoutes =
       }
       return reply.header('content-length', size).send(open());
     };
+    server.get('/files/avatars/:id/:edge', async (request: FastifyRequest<{ Params: { id: string; edge: string } }>, reply) => {
+      const viewer = await services.sessions.authenticate(sessionToken(request));
+      const edge = AVATAR_EDGES.find((known) => String(known) === request.params.edge);
+      const found = edge && (await services.files.avatarDownload(viewer, request.params.id, edge));
+      // A new avatar is a new upload id: what a URL answers never changes, only whether it answers.
+      void reply
+        .header('cache-control', 'private, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', FILE_CONTENT_SECURITY_POLICY);
+      if (!found) return reply.status(404).send({ error: 'There is no such avatar.' });
+      if (found.kind === 'redirect') return reply.redirect(found.url, 302);
+      return reply
+        .header('content-type', AVATAR_HEADERS.contentType)
+        .header('content-disposition', AVATAR_HEADERS.contentDisposition)
+        .header('content-length', found.size)
+        .send(found.open());
+    });
     server.get('/files/:id', download('original'));
     server.get('/files/:id/thumbnail', download('thumbnail'));
     server.get('/files/:id/preview', download('preview'));

@@ -4,6 +4,7 @@ import {
   AccountQuery,
   ChangeEmailMutation,
   ChangePasswordMutation,
+  CreateAvatarUploadMutation,
   DeleteAccountMutation,
   EndOtherSessionsMutation,
   EndSessionMutation,
@@ -55,6 +56,32 @@ export class Account {
     return this.#change(
       () => this.urql.mutation(UpdateProfileMutation, { displayName }).toPromise(),
       'Could not save the name.',
+    );
+  }
+
+  /** Uploads `image` as an avatar (the server crops it square around its centre) and sets it. */
+  async setAvatar(image: File): Promise<Outcome> {
+    const ticket = await this.urql
+      .mutation(CreateAvatarUploadMutation, { filename: image.name || 'avatar', contentType: image.type, size: image.size })
+      .toPromise();
+    if (!ticket.data) return errorText(ticket.error, 'Could not upload the picture.');
+    const { id, url, headers } = ticket.data.createAvatarUpload;
+    const put = await fetch(new URL(url, location.href), {
+      method: 'PUT',
+      headers: Object.fromEntries(headers.map(({ name, value }) => [name, value])),
+      body: image,
+    }).catch(() => null);
+    if (!put?.ok) return 'Could not upload the picture.';
+    return this.#change(
+      () => this.urql.mutation(UpdateProfileMutation, { avatarUploadId: id }).toPromise(),
+      'Could not set the picture.',
+    );
+  }
+
+  removeAvatar() {
+    return this.#change(
+      () => this.urql.mutation(UpdateProfileMutation, { removeAvatar: true }).toPromise(),
+      'Could not remove the picture.',
     );
   }
 

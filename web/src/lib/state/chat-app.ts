@@ -1,6 +1,7 @@
 import { background } from '../background.ts';
 import { ChangeAnswers } from './change-answers.ts';
 import type { User } from '../graphql/documents/fragments.ts';
+import { AvatarsQuery } from '../graphql/documents/people.ts';
 import { Drafts } from './drafts.svelte.ts';
 import { EventRouter } from './event-router.ts';
 import { GroupActions } from './group-actions.ts';
@@ -25,8 +26,8 @@ import { TypingBook } from './typing.svelte.ts';
 export class ChatApp {
   readonly typing = new TypingBook();
   readonly presence = new PresenceBook();
-  /** People's newest display names, from the stream. */
-  readonly profiles = new ProfileBook();
+  /** People's newest display names, from the stream, and their avatars. */
+  readonly profiles: ProfileBook;
   readonly outbox: Outbox;
   /** What was typed and not sent, per conversation. */
   readonly drafts: Drafts;
@@ -47,6 +48,11 @@ export class ChatApp {
   ) {
     const { urql } = session.transport;
     const answers = new ChangeAnswers();
+    this.profiles = new ProfileBook(async (ids) => {
+      const result = await urql.query(AvatarsQuery, { ids }, { requestPolicy: 'network-only' }).toPromise();
+      if (!result.data) throw result.error ?? new Error('No avatars');
+      return result.data.usersById;
+    });
     this.drafts = new Drafts(me.id);
     this.outbox = new Outbox(
       localOutboxStore(me.id),

@@ -8,6 +8,7 @@ export const AccountQuery = graphql(`
       id
       username
       displayName
+      avatarUrl
       email
       sessions {
         id
@@ -30,10 +31,25 @@ export const AccountQuery = graphql(`
 export type AccountData = NonNullable<ResultOf<typeof AccountQuery>['me']>;
 
 export const UpdateProfileMutation = graphql(`
-  mutation UpdateProfile($displayName: String) {
-    updateProfile(displayName: $displayName) {
+  mutation UpdateProfile($displayName: String, $avatarUploadId: ID, $removeAvatar: Boolean) {
+    updateProfile(displayName: $displayName, avatarUploadId: $avatarUploadId, removeAvatar: $removeAvatar) {
       id
       displayName
+      avatarUrl
+    }
+  }
+`);
+
+/** A ticket for an avatar's bytes, as `createUpload` gives one for a file. */
+export const CreateAvatarUploadMutation = graphql(`
+  mutation CreateAvatarUpload($filename: String!, $contentType: String!, $size: Int!) {
+    createAvatarUpload(filename: $filename, contentType: $contentType, size: $size) {
+      id
+      url
+      headers {
+        name
+        value
+      }
     }
   }
 `);

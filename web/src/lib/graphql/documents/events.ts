@@ -84,6 +84,7 @@ export const EventsSubscription = graphql(
             id
             username
             displayName
+            avatarUrl(size: 64)
           }
         }
         ... on PresenceEvent {

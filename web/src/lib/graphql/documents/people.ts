@@ -31,6 +31,16 @@ export const UsersQuery = graphql(`
   }
 `);
 
+/** Avatars of people met in messages and lists, by id (see `ProfileBook`): 64 px squares. */
+export const AvatarsQuery = graphql(`
+  query Avatars($ids: [ID!]!) {
+    usersById(ids: $ids) {
+      id
+      avatarUrl(size: 64)
+    }
+  }
+`);
+
 export const SettingsFields = graphql(`
   fragment SettingsFields on Settings {
     sharePresence
