@@ -61,8 +61,8 @@ export async function seriousA11yProblems(page: Page): Promise<string[]> {
       return undefined;
     };
     // What axe leaves undecided that is judged here, against the text's own background: text on a
-    // gradient, a lone digit (a badge), symbols (✓), text partly under a panel.
-    const judged = ['bgGradient', 'shortTextContent', 'nonBmp', 'bgOverlap'];
+    // gradient, a lone digit (a badge), symbols (✓), text partly under a panel or scrolled out of view.
+    const judged = ['bgGradient', 'shortTextContent', 'nonBmp', 'bgOverlap', 'elmPartiallyObscured'];
     for (const node of incomplete.find((result) => result.id === 'color-contrast')?.nodes ?? []) {
       const reason = (node.any[0]?.data as { messageKey?: string } | undefined)?.messageKey;
       const element = document.querySelector(node.target.join(' '));
