@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type AxeCore from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { PASSWORD } from '../../api/test/support/clients.ts';
 import { useTestServer } from '../../api/test/support/harness.ts';
+
+export { seriousA11yProblems } from './a11y.ts';
 
 /** Debian's Chromium unless CHROMIUM_PATH names another. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -224,26 +223,6 @@ export async function send(person: Person, text: string) {
 /** The bodies of the messages shown, in order. */
 export function shownBodies(page: Page): Promise<string[]> {
   return page.getByTestId('message').locator('.body').allTextContents();
-}
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's serious and critical findings on the page as it is now (injected through the debugger: no CSP applies). */
-export async function seriousA11yProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const { violations } = await (window as unknown as { axe: typeof AxeCore }).axe.run(document, {
-      resultTypes: ['violations'],
-    });
-    return violations.map((violation) => ({
-      id: violation.id,
-      impact: violation.impact,
-      targets: violation.nodes.map((node) => node.target.join(' ')),
-    }));
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.targets.join(', ')}`);
 }
 
 /** The open conversation's id, from the address (`/c/<id>`). */

@@ -10,7 +10,10 @@ describe('message text (findings 9, 15)', () => {
     await openConversation(alice, bob.username);
     await send(alice, 'try `npm start` and **bold** *it* ~~old~~ [docs](https://example.com)');
     await send(alice, 'مرحبا بالعالم');
-    await send(alice, '[x](javascript:document.title="pwned") <img src=x onerror="document.title=\'pwned\'">');
+    await send(
+      alice,
+      '[x](javascript:document.title="pwned") <img src=x onerror="document.title=\'pwned\'">',
+    );
     await openChat(bob, alice.username);
     const bodies = bob.page.getByTestId('message').locator('.body');
     await expect.poll(() => bodies.count()).toBe(3);
@@ -27,5 +30,27 @@ describe('message text (findings 9, 15)', () => {
     expect(await payload.locator('img, script').count()).toBe(0);
     expect(await payload.locator('a').count()).toBe(0);
     expect(await bob.page.title()).not.toBe('pwned');
+  });
+
+  it('puts an emoji from the picker in the composer at the caret, and sends it with the text', async () => {
+    const [alice, bob] = [await app.person(uniqueName('alice')), await app.person(uniqueName('bob'))];
+    await openConversation(alice, bob.username);
+    const composer = alice.page.getByLabel(/^Message to /);
+    await composer.fill('see you soon');
+    // The caret after "see you", then the picker: the same one the reactions use.
+    await composer.evaluate((field: HTMLTextAreaElement) => field.setSelectionRange(7, 7));
+    await alice.page.getByRole('button', { name: 'Insert an emoji' }).click();
+    const picker = alice.page.getByRole('dialog', { name: 'Pick an emoji' }).locator('emoji-picker');
+    await picker.locator('input[type=search]').fill('party popper');
+    await picker.locator('[role=option]', { hasText: '🎉' }).first().click();
+    await expect.poll(() => composer.inputValue()).toBe('see you🎉 soon');
+    // Typing goes on where the emoji went in.
+    await alice.page.keyboard.type('!');
+    expect(await composer.inputValue()).toBe('see you🎉! soon');
+    await composer.press('Enter');
+    await openChat(bob, alice.username);
+    await expect
+      .poll(() => bob.page.getByTestId('message').locator('.body').allTextContents())
+      .toEqual(['see you🎉! soon']);
   });
 });

@@ -30,12 +30,14 @@ type LimitsConfig = Pick<
   | 'PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR'
 >;
 
-/** A wait as people say it: "in 40 s", "in 3 min", "in about an hour". */
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+
+/** A wait as people say it: "in 40 seconds", "in 12 minutes", "in about an hour", "in about 3 hours". */
 export function inHumanTerms(seconds: number): string {
-  if (seconds < 60) return `in ${seconds} s`;
+  if (seconds < 60) return relative.format(seconds, 'second');
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `in ${minutes} min`;
-  const hours = Math.round(minutes / 60);
+  if (minutes < 45) return relative.format(minutes, 'minute');
+  const hours = Math.max(1, Math.round(minutes / 60));
   return hours === 1 ? 'in about an hour' : `in about ${hours} hours`;
 }
 

@@ -3,6 +3,7 @@ import type { Transport } from '../graphql/client.ts';
 import type { User } from '../graphql/documents/fragments.ts';
 import { MeQuery } from '../graphql/documents/people.ts';
 import type { Connection } from './connection.svelte.ts';
+import { offlineCopy } from './offline-copy.ts';
 
 /** Why the session is over, as the login page explains it. */
 export type SessionEnd = 'logged-out' | 'ended';
@@ -34,11 +35,19 @@ export class Session {
     this.#stops.push(this.connection.watch(transport.ws));
   }
 
-  /** Who is signed in; null when nobody is (the caller stops the session and sends the person to log in). */
+  /**
+   * Who is signed in; null when nobody is (the caller stops the session and sends the person to
+   * log in). Without the network, who was signed in here last: the app starts offline, its
+   * socket retrying, and a session that ended meanwhile ends when the server says so.
+   */
   async start(): Promise<User | null> {
     const result = await this.transport.urql.query(MeQuery, {}).toPromise();
-    const me = result.data?.me;
-    if (!me) return null;
+    const me = result.data ? result.data.me : result.error?.networkError ? offlineCopy.me() : null;
+    if (!me) {
+      offlineCopy.forget();
+      return null;
+    }
+    if (result.data) offlineCopy.keepMe(me);
     // Every tab hears when one of them logs out.
     const tabs = new BroadcastChannel(TABS_CHANNEL);
     tabs.onmessage = (event) => {
@@ -67,6 +76,7 @@ export class Session {
   end(why: SessionEnd, tell = true) {
     if (this.#ended) return;
     this.#ended = true;
+    offlineCopy.forget();
     if (tell) this.#tabs?.postMessage(LOGGED_OUT);
     this.stop();
     this.onEnd(why);
@@ -75,6 +85,7 @@ export class Session {
   /** This tab is logging out (its form posts): the other tabs go to log in; this one is on its way already. */
   loggingOut() {
     this.#ended = true;
+    offlineCopy.forget();
     this.#tabs?.postMessage(LOGGED_OUT);
   }
 
