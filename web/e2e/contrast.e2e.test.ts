@@ -76,7 +76,7 @@ describe('contrast of every view, in light and dark (issue 19, finding 14 and da
 
       await alice.page.getByRole('button', { name: 'Settings' }).click();
       const settings = alice.page.getByRole('dialog', { name: 'Settings' });
-      for (const tab of ['Profile', 'Security', 'Privacy', 'Account']) {
+      for (const tab of ['Profile', 'Security', 'Privacy', 'Notifications', 'Account']) {
         await settings.getByRole('tab', { name: tab }).click();
         expect(await seriousA11yProblems(alice.page), tab).toEqual([]);
       }

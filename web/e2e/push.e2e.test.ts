@@ -23,7 +23,7 @@ describe('Web Push in the browser', () => {
     const origin = app.harness.server.url;
     await bob.context.grantPermissions(['notifications'], { origin });
     await bob.page.getByRole('button', { name: 'Settings' }).click();
-    await bob.page.getByRole('dialog', { name: 'Settings' }).getByRole('tab', { name: 'Privacy' }).click();
+    await bob.page.getByRole('dialog', { name: 'Settings' }).getByRole('tab', { name: 'Notifications' }).click();
     await bob.page.getByRole('button', { name: 'Turn on notifications' }).click();
     const scope = await bob.page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
     expect(scope).toBe(`${origin}/`);
