@@ -49,6 +49,8 @@ describe('the outbox (why 1, 2)', () => {
     // Shown at once, with why it is not through yet; nobody presses Retry.
     await waitForBodies(alice.page, ['hello', 'offline 1', 'offline 2']);
     await alice.page.locator('[data-state="waiting"]').first().getByText('No connection').waitFor();
+    // One status for both, not "sending…" forever behind the first.
+    await expect.poll(() => alice.page.locator('[data-state="waiting"]').count()).toBe(2);
     await alice.context.setOffline(false);
     await waitForBodies(bob.page, ['hello', 'offline 1', 'offline 2'], 30_000);
     await expect.poll(() => alice.page.locator('[data-state="sent"]').count(), { timeout: 15_000 }).toBe(3);

@@ -292,7 +292,8 @@ export class Conversation {
       createdAt: entry.createdAt,
       kind: 'TEXT',
       sender: this.me,
-      state: entry.state === 'failed' ? 'failed' : entry.error ? 'waiting' : 'sending',
+      // One status for every unsent message while the queue is held up, not just for its head.
+      state: entry.state === 'failed' ? 'failed' : entry.error || this.outbox.held ? 'waiting' : 'sending',
       error: entry.error,
       editedAt: null,
       editableUntil: null,

@@ -52,6 +52,20 @@ describe('Conversation', () => {
     outbox.stop();
   });
 
+  it('shows every unsent message waiting while the first could not get through, not only the first', async () => {
+    const { conversation, outbox } = open([]);
+    conversation.send('first');
+    await vi.waitFor(() => expect(conversation.messages[0]?.state).toBe('waiting'));
+    conversation.send('second');
+    conversation.send('third');
+    expect(conversation.messages.map((shown) => [shown.body, shown.state])).toEqual([
+      ['first', 'waiting'],
+      ['second', 'waiting'],
+      ['third', 'waiting'],
+    ]);
+    outbox.stop();
+  });
+
   it('shows our queued changes over the stored messages; one of ours not sent is edited, or deleted, in the queue', async () => {
     const { conversation, outbox } = open([message(10, 'ten')]);
     conversation.send('on its way');

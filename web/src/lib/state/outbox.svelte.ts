@@ -100,6 +100,11 @@ export class Outbox {
     return this.#entries;
   }
 
+  /** The next to go did not get through and waits to be tried again: everything behind it waits too. */
+  get held(): boolean {
+    return nextToDeliver(this.#entries)?.error !== undefined;
+  }
+
   /** Queues a message; false when too many are waiting already. */
   add(entry: Pick<SendEntry, 'conversationId' | 'to' | 'body' | 'replyTo' | 'attachments'>): boolean {
     return this.#queue((entries, made) => [...entries, { ...entry, ...made, op: 'send', state: 'waiting' }]);
