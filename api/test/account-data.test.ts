@@ -4,10 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gql, PASSWORD, signup, type TestUser } from './support/clients.ts';
 import { createGroup, errorCode, send, timeline } from './support/conversations.ts';
-import { fetchFile, photoWithGps, sendFiles, uploaded } from './support/files.ts';
+import { avatarUploaded, fetchFile, photoWithGps, sendFiles, setAvatar, uploaded } from './support/files.ts';
 import { connectSql } from './support/database.ts';
 import { useTestServer } from './support/harness.ts';
 
@@ -170,6 +171,17 @@ describe('export', () => {
       `files/${other}-..`,
     ]);
     expect(files.get(`conversations/${group.id}.html`)!.toString()).toContain(`<a href="../files/${notes}-notes.pdf">notes.pdf</a>`);
+  });
+
+  it('holds the avatar as its largest square, named in profile.json', async () => {
+    const alice = await signup(server());
+    expect(JSON.parse(texts(await exported(alice)).get('profile.json')!)).toMatchObject({ avatar: null });
+    const upload = await avatarUploaded(server(), alice, await photoWithGps());
+    expect((await setAvatar(server(), alice, { a: upload })).errors).toBeUndefined();
+    const files = await exported(alice);
+    expect(JSON.parse(files.get('profile.json')!.toString())).toMatchObject({ avatar: 'avatar.webp' });
+    const avatar = await sharp(files.get('avatar.webp')!).metadata();
+    expect([avatar.format, avatar.width, avatar.height]).toEqual(['webp', 256, 256]);
   });
 
   it('needs a session', async () => {

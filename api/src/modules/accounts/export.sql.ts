@@ -9,11 +9,21 @@ export interface ExportConversationRow {
 
 export const exportProfile = statement<
   [userId: number],
-  { username: string; displayName: string | null; email: string; createdAt: Date; shareReadReceipts: boolean; sharePresence: boolean; groupInvites: string }
+  {
+    username: string;
+    displayName: string | null;
+    email: string;
+    createdAt: Date;
+    shareReadReceipts: boolean;
+    sharePresence: boolean;
+    groupInvites: string;
+    avatarId: string | null;
+  }
 >(
   'export.profile',
   `SELECT username, display_name AS "displayName", email, created_at AS "createdAt",
-          share_read_receipts AS "shareReadReceipts", share_presence AS "sharePresence", group_invites::text AS "groupInvites"
+          share_read_receipts AS "shareReadReceipts", share_presence AS "sharePresence", group_invites::text AS "groupInvites",
+          avatar_id::text AS "avatarId"
    FROM users WHERE id = $1`,
 );
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { AppError } from '../../domain/errors.ts';
 import type { Viewer } from '../../domain/people.ts';
-import { objectKey, type FileStorage } from '../files/storage.ts';
+import { AVATAR_EDGES, avatarKey, objectKey, type FileStorage } from '../files/storage.ts';
 import {
   exportConversations,
   exportFiles,
@@ -22,8 +22,11 @@ const PAGE = 500;
 /** Where a file is in the zip: named by its upload's id, so no two clash and no name leaves the folder. */
 const exportPath = (file: ExportAttachment) => `files/${file.id}-${file.filename}`;
 
+/** The person's avatar in the zip: its largest square. */
+const AVATAR_PATH = 'avatar.webp';
+
 /**
- * A person's data as a zip, streamed: their profile, and every conversation they are in with
+ * A person's data as a zip, streamed: their profile (and avatar), and every conversation they are in with
  * every message of it (received ones too), as JSON and as a readable HTML page, and the files of
  * those messages, each read from storage only when the zip reaches it. One export at a time per
  * person on an instance.
@@ -49,14 +52,17 @@ export class AccountExport {
   }
 
   private async fill(zip: Archiver, viewer: Viewer): Promise<void> {
-    const [profile] = await exportProfile(this.pool, viewer.id);
-    zip.append(JSON.stringify(profile, null, 2), { name: 'profile.json' });
+    const [row] = await exportProfile(this.pool, viewer.id);
+    if (!row) throw new AppError('NOT_FOUND', 'There is no such account.');
+    const { avatarId, ...profile } = row;
+    zip.append(JSON.stringify({ ...profile, avatar: avatarId ? AVATAR_PATH : null }, null, 2), { name: 'profile.json' });
+    if (avatarId) await this.appendStored(zip, AVATAR_PATH, avatarKey(avatarId, AVATAR_EDGES[AVATAR_EDGES.length - 1]!));
     const conversations = await exportConversations(this.pool, viewer.id);
     zip.append(indexPage(viewer, conversations), { name: 'index.html' });
     for (const conversation of conversations) {
       zip.append(Readable.from(this.json(conversation)), { name: `conversations/${conversation.id}.json` });
       zip.append(Readable.from(this.html(conversation)), { name: `conversations/${conversation.id}.html` });
-      for await (const file of this.files(conversation.id)) await this.appendFile(zip, file);
+      for await (const file of this.files(conversation.id)) await this.appendStored(zip, exportPath(file), objectKey(file.id, 'original'));
     }
     await zip.finalize();
   }
@@ -85,16 +91,15 @@ export class AccountExport {
    * The zip starts reading an entry as soon as it is appended: files go in one at a time, each
    * once the one before is written, so one is open whatever their number.
    */
-  private async appendFile(zip: Archiver, file: ExportAttachment): Promise<void> {
-    const name = exportPath(file);
+  private async appendStored(zip: Archiver, name: string, key: string): Promise<void> {
     const written = on(zip, 'entry', { close: ['close', 'end'] });
-    zip.append(Readable.from(this.bytes(file)), { name });
+    zip.append(Readable.from(this.bytes(key)), { name });
     for await (const [entry] of written) if ((entry as EntryData).name === name) return;
     throw new Error('The export ended before its files were written.');
   }
 
-  private async *bytes(file: ExportAttachment): AsyncGenerator<Buffer> {
-    yield* (await this.storage.stream(objectKey(file.id, 'original'))) as AsyncIterable<Buffer>;
+  private async *bytes(key: string): AsyncGenerator<Buffer> {
+    yield* (await this.storage.stream(key)) as AsyncIterable<Buffer>;
   }
 
   private async *json(conversation: ExportConversationRow): AsyncGenerator<string> {
