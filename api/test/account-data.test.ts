@@ -180,6 +180,7 @@ describe('export', () => {
     expect((await setAvatar(server(), alice, { a: upload })).errors).toBeUndefined();
     const files = await exported(alice);
     expect(JSON.parse(files.get('profile.json')!.toString())).toMatchObject({ avatar: 'avatar.webp' });
+    expect(files.has('avatar.webp')).toBe(true);
     const avatar = await sharp(files.get('avatar.webp')).metadata();
     expect([avatar.format, avatar.width, avatar.height]).toEqual(['webp', 256, 256]);
   });
