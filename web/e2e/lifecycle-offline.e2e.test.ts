@@ -66,7 +66,19 @@ describe('changes made offline', () => {
 
     await alice.context.setOffline(false);
     await waitForBodies(bob.page, ['hello there', 'from bob', 'typo fixed'], 30_000);
-    await expect.poll(() => bubble(bob.page, 'from bob').getByTestId('reaction').textContent()).toBe('👍 1');
+    await expect
+      .poll(() => bubble(bob.page, 'from bob').getByTestId('reaction').textContent())
+      .toBe('👍 1')
+      .catch(async (error: unknown) => {
+        // What alice's side holds tells a reaction refused or still queued from one lost on the way.
+        const outbox = await page.evaluate(() =>
+          Object.entries(localStorage).filter(([key]) => key.startsWith('chat.outbox')),
+        );
+        const shown = await bubble(page, 'from bob').textContent();
+        throw new Error(`${String(error)}\nalice's outbox: ${JSON.stringify(outbox)}\nalice's bubble: ${shown}`, {
+          cause: error,
+        });
+      });
     // The unsent message was sent as edited: no earlier text, no edited mark.
     expect(await bubble(bob.page, 'typo fixed').getByRole('button', { name: /edited/ }).count()).toBe(0);
     await bubble(bob.page, 'hello there').getByRole('button', { name: /edited/ }).waitFor();

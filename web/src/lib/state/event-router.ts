@@ -115,8 +115,9 @@ export class EventRouter {
   updated(message: Message, mentionsMe = false) {
     const { me, inbox } = this.to;
     const id = message.conversation.id;
-    if (inbox.list.isNew(message)) return this.message(message, mentionsMe);
+    // The open conversation may hold it already even when the list's row is behind: it changes there either way.
     inbox.showing(id)?.absorb(message);
+    if (inbox.list.isNew(message)) return this.message(message, mentionsMe);
     if (!inbox.list.onUpdated(message, me)) background(inbox.fetch(id), 'Loading a conversation');
   }
 
