@@ -71,7 +71,11 @@ describe('the outbox (why 1, 2)', () => {
     // Emptied once the last send's answer is in, which can come after the message reached Bob.
     await expect
       .poll(() =>
-        alice.page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('chat.outbox'))),
+        alice.page.evaluate(() =>
+          Object.entries(localStorage)
+            .filter(([key]) => key.startsWith('chat.outbox'))
+            .map(([key, value]) => `${key}: ${value}`),
+        ),
       )
       .toEqual([]);
   });
@@ -212,7 +216,8 @@ describe('accessibility (why 7)', () => {
       expect(await seriousA11yProblems(page)).toEqual([]);
       await page.goto('/signup/');
       const fill = async (fields: Record<string, string>) => {
-        for (const [name, text] of Object.entries(fields)) await page.locator(`input[name=${name}]`).fill(text);
+        for (const [name, text] of Object.entries(fields))
+          await page.locator(`input[name=${name}]`).fill(text);
       };
       /** Each field's error as shown beside it, and whether the field is marked invalid and described by it. */
       const errors = () =>
@@ -221,7 +226,9 @@ describe('accessibility (why 7)', () => {
             const error = document.getElementById(`${input.getAttribute('name')}-error`);
             if (!error) return [];
             const described = input.getAttribute('aria-describedby')?.includes(error.id) ?? false;
-            return [[input.getAttribute('name'), error.textContent, input.getAttribute('aria-invalid'), described]];
+            return [
+              [input.getAttribute('name'), error.textContent, input.getAttribute('aria-invalid'), described],
+            ];
           }),
         );
       // Every error the browser can see, at once, each by its field, the limits in words.
@@ -245,7 +252,12 @@ describe('accessibility (why 7)', () => {
       await expect
         .poll(errors)
         .toEqual([
-          ['username', 'A username cannot mix letters from different scripts (such as Latin and Cyrillic).', 'true', true],
+          [
+            'username',
+            'A username cannot mix letters from different scripts (such as Latin and Cyrillic).',
+            'true',
+            true,
+          ],
         ]);
       expect(await page.locator('input[name=email]').inputValue()).toBe('someone@example.com');
       expect(await page.locator('input[name=password1]').inputValue()).toBe('correct horse battery staple');
