@@ -1,10 +1,8 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { background } from './lib/background.ts';
 import { createTransport } from './lib/graphql/client.ts';
 import { ChatApp } from './lib/state/chat-app.ts';
 import { Connection } from './lib/state/connection.svelte.ts';
-import { SERVICE_WORKER } from './lib/state/notifications.svelte.ts';
 import { Session } from './lib/state/session.ts';
 
 const toLogin = (why?: string) => {
@@ -12,10 +10,6 @@ const toLogin = (why?: string) => {
   if (why) query.set('why', why);
   window.location.replace(`/login/?${query}`);
 };
-
-// The worker keeps the app shell, so a reload without the network still shows the chat (and shows pushes).
-if ('serviceWorker' in navigator)
-  background(navigator.serviceWorker.register(SERVICE_WORKER, { scope: '/' }), 'Registering the service worker');
 
 const connection = new Connection();
 const transport = createTransport(connection.retryWait);

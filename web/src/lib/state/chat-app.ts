@@ -92,10 +92,6 @@ export class ChatApp {
       // Subscribe before reading the list, so nothing that happens in between is lost.
       this.events.start(ws),
       ws.on('connected', () => outbox.kick()),
-      // Started without the network: the first connection loads what could not load.
-      ws.on('connected', () => {
-        if (this.inbox.offline) background(this.inbox.backOnline(), 'Loading the chat once back online');
-      }),
       () => this.typing.stop(),
       // A click on a push's notification opens its conversation in this tab.
       this.notifications.start((id) => this.inbox.open({ id })),

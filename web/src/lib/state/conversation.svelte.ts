@@ -125,14 +125,6 @@ export class Conversation {
     this.#loading = false;
   }
 
-  /** Loads again after a load that failed (the network was away). */
-  async loadAgain() {
-    if (this.#error === null) return;
-    this.#error = null;
-    this.#loading = true;
-    await this.load();
-  }
-
   /** The members again: someone joined or left, or the stream was away. */
   async loadMembers() {
     if (this.#id === null) return;

@@ -4,7 +4,6 @@ import { ConversationsQuery, ConversationSummaryQuery } from '../graphql/documen
 import type { ConversationSummary, User } from '../graphql/documents/fragments.ts';
 import { ChatList } from './chat-list.svelte.ts';
 import { Conversation, type Target } from './conversation.svelte.ts';
-import { offlineCopy } from './offline-copy.ts';
 import type { Outbox } from './outbox.svelte.ts';
 
 /**
@@ -17,7 +16,6 @@ export class Inbox {
   readonly list = new ChatList();
   #conversation = $state<Conversation | null>(null);
   #notice = $state<string | null>(null);
-  #offline = $state(false);
   #target = $state<string | null>(null);
   #fetching = new Set<string>();
 
@@ -40,10 +38,6 @@ export class Inbox {
   /** The open conversation, or null for the list alone. */
   get conversation() {
     return this.#conversation;
-  }
-  /** The list could not load: the server could not be reached (what is shown is the list kept from the last load). */
-  get offline() {
-    return this.#offline;
   }
   /** A note for the person, e.g. that they were removed from the open group. */
   get notice() {
@@ -68,36 +62,23 @@ export class Inbox {
     return target;
   }
 
-  /**
-   * The list from the server (its unread counts are the truth), and the open conversation's row;
-   * without the network and with nothing shown yet, the list as it last loaded here.
-   */
+  /** The list from the server (its unread counts are the truth), and the open conversation's row. */
   async refresh(): Promise<void> {
     const snapshot = this.list.snapshot();
     const result = await this.urql.query(ConversationsQuery, { after: null }).toPromise();
     const page = result.data?.conversations;
-    if (!page) {
-      this.#offline = Boolean(result.error?.networkError);
-      const kept = this.#offline && this.list.conversations.length === 0 && offlineCopy.list(this.me.id);
-      if (!kept) return snapshot.drop();
-      return snapshot.replace(kept.conversations, kept.pageInfo);
-    }
+    if (!page) return snapshot.drop();
     if (snapshot.overflowed) {
       snapshot.drop();
       return this.refresh();
     }
-    const conversations = page.edges.map((edge) => edge.node);
-    snapshot.replace(conversations, page.pageInfo);
-    this.#offline = false;
-    offlineCopy.keepList(this.me.id, { conversations, pageInfo: page.pageInfo });
+    snapshot.replace(
+      page.edges.map((edge) => edge.node),
+      page.pageInfo,
+    );
     for (const news of this.liveNews) news.forget();
     const open = this.#conversation?.id;
     if (open && !this.list.get(open)) await this.fetch(open);
-  }
-
-  /** The server answers again after the list could not load: the list, and the open conversation if it could not load either. */
-  async backOnline() {
-    await Promise.all([this.refresh(), this.#conversation?.loadAgain()]);
   }
 
   async loadMore() {

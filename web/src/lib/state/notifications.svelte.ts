@@ -21,7 +21,7 @@ export type NotificationLevel = VariablesOf<typeof SetNotificationLevelMutation>
 
 /** While a tab is shown and focused it says so this often: the server keeps pushes away for 60 s after. */
 const ACTIVE_REPORT_MS = 30_000;
-export const SERVICE_WORKER = '/sw.js';
+const SERVICE_WORKER = '/sw.js';
 /** Set once the hint after a first message was answered, either way: it is never offered again. */
 const HINT_ANSWERED = 'chat:notification-hint';
 

@@ -3,7 +3,6 @@ import type { Transport } from '../graphql/client.ts';
 import type { User } from '../graphql/documents/fragments.ts';
 import { MeQuery } from '../graphql/documents/people.ts';
 import type { Connection } from './connection.svelte.ts';
-import { offlineCopy } from './offline-copy.ts';
 
 /** Why the session is over, as the login page explains it. */
 export type SessionEnd = 'logged-out' | 'ended';
@@ -35,19 +34,11 @@ export class Session {
     this.#stops.push(this.connection.watch(transport.ws));
   }
 
-  /**
-   * Who is signed in; null when nobody is (the caller stops the session and sends the person to
-   * log in). Without the network, who was signed in here last: the app starts offline, its
-   * socket retrying, and a session that ended meanwhile ends when the server says so.
-   */
+  /** Who is signed in; null when nobody is (the caller stops the session and sends the person to log in). */
   async start(): Promise<User | null> {
     const result = await this.transport.urql.query(MeQuery, {}).toPromise();
-    const me = result.data ? result.data.me : result.error?.networkError ? offlineCopy.me() : null;
-    if (!me) {
-      offlineCopy.forget();
-      return null;
-    }
-    if (result.data) offlineCopy.keepMe(me);
+    const me = result.data?.me;
+    if (!me) return null;
     // Every tab hears when one of them logs out.
     const tabs = new BroadcastChannel(TABS_CHANNEL);
     tabs.onmessage = (event) => {
@@ -76,7 +67,6 @@ export class Session {
   end(why: SessionEnd, tell = true) {
     if (this.#ended) return;
     this.#ended = true;
-    offlineCopy.forget();
     if (tell) this.#tabs?.postMessage(LOGGED_OUT);
     this.stop();
     this.onEnd(why);
@@ -85,7 +75,6 @@ export class Session {
   /** This tab is logging out (its form posts): the other tabs go to log in; this one is on its way already. */
   loggingOut() {
     this.#ended = true;
-    offlineCopy.forget();
     this.#tabs?.postMessage(LOGGED_OUT);
   }
 
