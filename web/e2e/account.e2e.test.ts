@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from '../../api/test/support/clients.ts';
-import { chatRow, loggedIn, logIn, openChat, openConversation, send, useWebApp } from './browser.ts';
+import { chatRow, loggedIn, logIn, openChat, openConversation, send, useWebApp, virtualAuthenticator } from './browser.ts';
 
 const app = useWebApp({ env: { FILES_DIR: mkdtempSync(join(tmpdir(), 'chat-e2e-account-')) } });
 
@@ -14,23 +14,6 @@ async function openSettings(page: Page, tab: 'Profile' | 'Security' | 'Account')
   const settings = page.getByRole('dialog', { name: 'Settings' });
   await settings.getByRole('tab', { name: tab }).click();
   return settings;
-}
-
-/** Chromium's virtual authenticator over CDP, holding discoverable credentials. */
-async function virtualAuthenticator(page: Page): Promise<CDPSession> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return cdp;
 }
 
 describe('Settings: devices, passwords, passkeys, profile', () => {

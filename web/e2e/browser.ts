@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { PASSWORD } from '../../api/test/support/clients.ts';
 import { useTestServer } from '../../api/test/support/harness.ts';
@@ -256,4 +256,25 @@ export async function groupOf(owner: Person, title: string, members: readonly st
     { title, members },
   );
   return data.createGroup.id;
+}
+
+/**
+ * Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain): a platform
+ * authenticator that keeps discoverable credentials and verifies its user, as a phone or a
+ * laptop's fingerprint reader does.
+ */
+export async function virtualAuthenticator(page: Page): Promise<CDPSession> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return cdp;
 }

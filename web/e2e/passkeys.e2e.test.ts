@@ -1,30 +1,9 @@
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { uniqueName } from '../../api/test/support/clients.ts';
-import { useWebApp } from './browser.ts';
+import { useWebApp, virtualAuthenticator } from './browser.ts';
 
 const app = useWebApp();
-
-/**
- * Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain): a platform
- * authenticator that keeps discoverable credentials and verifies its user, as a phone or a
- * laptop's fingerprint reader does.
- */
-async function virtualAuthenticator(page: Page): Promise<CDPSession> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return cdp;
-}
 
 /** A GraphQL request from the page, with its session cookie, as the web client sends them. */
 function inPage(page: Page, query: string, variables: Record<string, unknown> = {}) {
